@@ -47,6 +47,25 @@ typedef enum lp_status {
 
     /* ---- lib/proto: 200-299 (see lp_proto.h) ---- */
     /* LP_PROTO_STATUS_BLOCK: lib/proto adds its values here, 200..299 */
+    LP_ERR_PROTO_SYNTAX = 200,      /**< payload is not RFC 8259 JSON, or not one object */
+    LP_ERR_PROTO_TOO_LARGE = 201,   /**< payload above its kind's size limit */
+    LP_ERR_PROTO_DEPTH = 202,       /**< value of an unknown key nested too deep */
+    LP_ERR_PROTO_DUPLICATE = 203,   /**< a key occurs twice in one object */
+    LP_ERR_PROTO_MISSING = 204,     /**< a required key is absent */
+    LP_ERR_PROTO_TYPE = 205,        /**< JSON type differs from the specified one */
+    LP_ERR_PROTO_RANGE = 206,       /**< value outside its specified range */
+    LP_ERR_PROTO_PRECISION = 207,   /**< number has more decimals than its resolution */
+    LP_ERR_PROTO_VERSION = 208,     /**< "v" is not a supported protocol version */
+    LP_ERR_PROTO_ENUM = 209,        /**< string is not one of the allowed values */
+    LP_ERR_PROTO_STRING_LENGTH = 210, /**< string empty or longer than allowed */
+    LP_ERR_PROTO_STRING_CHARS = 211, /**< string holds a character not allowed there */
+    LP_ERR_PROTO_UTF8 = 212,        /**< invalid UTF-8 or lone surrogate escape */
+    LP_ERR_PROTO_ARRAY_LENGTH = 213, /**< array empty, too long, or lengths differ */
+    LP_ERR_PROTO_CONFLICT = 214,    /**< key not allowed together with the other members */
+    LP_ERR_PROTO_TOO_MANY_KEYS = 215, /**< more unknown keys than a receiver tracks */
+    LP_ERR_PROTO_TOPIC = 216,       /**< topic is not lepower/<device_id>/<kind> */
+    LP_ERR_PROTO_DEVICE_ID = 217,   /**< device id not 1..32 characters [a-z0-9-] */
+    LP_ERR_PROTO_KIND = 218,        /**< unknown message kind */
 
     LP_STATUS_END_                  /**< not a status; keeps the list open for appends */
 } lp_status_t;

@@ -20,6 +20,25 @@ const char *lp_status_str(lp_status_t status)
     case LP_ERR_METER_SAMPLE: return "meter_sample_range";
     case LP_ERR_METER_FREQ_CONFIG: return "meter_frequency_config";
     /* LP_PROTO_STATUS_NAMES: lib/proto adds its names here */
+    case LP_ERR_PROTO_SYNTAX: return "json_syntax";
+    case LP_ERR_PROTO_TOO_LARGE: return "payload_too_large";
+    case LP_ERR_PROTO_DEPTH: return "nesting_too_deep";
+    case LP_ERR_PROTO_DUPLICATE: return "duplicate_key";
+    case LP_ERR_PROTO_MISSING: return "missing_key";
+    case LP_ERR_PROTO_TYPE: return "wrong_type";
+    case LP_ERR_PROTO_RANGE: return "value_out_of_range";
+    case LP_ERR_PROTO_PRECISION: return "too_many_decimals";
+    case LP_ERR_PROTO_VERSION: return "unsupported_version";
+    case LP_ERR_PROTO_ENUM: return "unknown_enum_value";
+    case LP_ERR_PROTO_STRING_LENGTH: return "string_length";
+    case LP_ERR_PROTO_STRING_CHARS: return "string_chars";
+    case LP_ERR_PROTO_UTF8: return "invalid_utf8";
+    case LP_ERR_PROTO_ARRAY_LENGTH: return "array_length";
+    case LP_ERR_PROTO_CONFLICT: return "conflicting_keys";
+    case LP_ERR_PROTO_TOO_MANY_KEYS: return "too_many_keys";
+    case LP_ERR_PROTO_TOPIC: return "bad_topic";
+    case LP_ERR_PROTO_DEVICE_ID: return "bad_device_id";
+    case LP_ERR_PROTO_KIND: return "unknown_kind";
     case LP_STATUS_END_: break;
     default: break;
     }
