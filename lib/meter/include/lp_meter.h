@@ -138,7 +138,9 @@ typedef struct lp_meter_acc_ {
     int64_t cq0, cq1;             /* Σ v_c[m+jq]·i_c[m], Σ v_c[m+jq+1]·i_c[m] */
     uint32_t n;                   /* samples */
     int32_t zc_before, zc_after;  /* v_c just before / at the closing crossing */
+    int32_t jq;                   /* quadrature tap used while accumulating */
     uint8_t crossed;              /* closed by a zero crossing (else forced) */
+    uint8_t merged;               /* holds more than one cycle (poll ran late) */
 } lp_meter_acc_t;
 
 /** Engine state. Treat as opaque; allocate it yourself (static or on a stack). */
@@ -148,10 +150,10 @@ typedef struct lp_meter {
     int16_t delay[LP_METER_DELAY_LEN];
     uint32_t widx;                /* index of the newest sample in delay (mod LEN) */
     int32_t off_v, off_i;         /* tracked ADC offsets, counts */
-    int32_t v_prev_c;             /* v_c of the previous sample */
     int32_t i_prev;               /* previous raw current sample */
     int32_t hyst;                 /* zero-crossing arming threshold, counts (> 0) */
-    int32_t jp, jq;               /* interpolation taps for P and Q (≤ 0) */
+    int32_t jp;                   /* interpolation tap for P (-8..0) */
+    int32_t jq;                   /* quadrature tap for the next cycle (≤ 0) */
     uint32_t n_min, n_max;        /* cycle length bounds, samples */
     int32_t adc_min, adc_max;
     uint8_t armed;
@@ -165,10 +167,12 @@ typedef struct lp_meter {
     uint64_t done_first;          /* first sample of the closed cycle */
     /* per-cycle state (float) */
     double f_est_hz;              /* smoothed zero-crossing frequency */
-    double zc_frac_prev;          /* fractional position of the previous crossing */
+    double zc_pos_prev;           /* position of the previous crossing, samples */
     uint8_t zc_prev_valid;
+    uint8_t have_cycle;
     double tau_s;                 /* total voltage shift: skew - sensor phase delay, s */
-    double energy_rem_uwh;        /* fractional remainder carried forward, µWh, [0, 1) */
+    double rem_import_uwh;        /* fractional remainders carried forward, µWh, [0, 1) */
+    double rem_export_uwh;
     uint64_t energy_import_uwh, energy_export_uwh;
     lp_meter_values_t cycle;      /* last completed cycle */
     /* report window accumulation (double) */

@@ -1,0 +1,4 @@
+# Unit tests of lib/meter (synthetic signals with known truth, and real recordings).
+TESTS += test_meter
+test_meter_SRCS := tests/meter/test_meter.c tests/common/lp_testsig.c
+test_meter_LDLIBS := -lcmocka
