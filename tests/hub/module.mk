@@ -1,0 +1,6 @@
+# tests/hub: hub unit tests (pure logic) and integration tests (real broker, real SQLite).
+TESTS += test_hub_calendar test_hub_energy
+test_hub_calendar_SRCS := tests/hub/test_hub_calendar.c hub/calendar.c
+test_hub_calendar_LDLIBS := -lcmocka
+test_hub_energy_SRCS := tests/hub/test_hub_energy.c hub/energy.c
+test_hub_energy_LDLIBS := -lcmocka -lm
