@@ -1,0 +1,6 @@
+# tests/firmware: unit tests of the plug firmware core, and virtual-plug integration tests.
+TESTS += test_fw_store test_fw_core
+test_fw_store_SRCS := tests/firmware/test_fw_store.c
+test_fw_store_LDLIBS := -lcmocka
+test_fw_core_SRCS := tests/firmware/test_fw_core.c
+test_fw_core_LDLIBS := -lcmocka
