@@ -2,3 +2,6 @@
 TESTS += test_meter
 test_meter_SRCS := tests/meter/test_meter.c tests/common/lp_testsig.c
 test_meter_LDLIBS := -lcmocka
+TESTS += test_meter_real
+test_meter_real_SRCS := tests/meter/test_meter_real.c tools/common/lp_recording.c
+test_meter_real_LDLIBS := -lcmocka

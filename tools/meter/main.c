@@ -1,0 +1,229 @@
+/* lepower-meter - run the plug's metering engine offline on a recording.
+ * See `lepower-meter --help` and docs/metering.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_meter.h"
+#include "../common/lp_recording.h"
+
+#define EXIT_USAGE 2
+
+static const char *USAGE =
+    "usage: lepower-meter [options] FILE\n"
+    "\n"
+    "Runs the lepower metering engine on a recording and prints one CSV line per\n"
+    "report window (header: t_s,vrms_v,irms_a,p_w,s_va,q_var,pf,f_hz,rocof_hz_s,\n"
+    "e_import_wh,e_export_wh). FILE is a CSV with a header naming t_s, v_V and i_A or\n"
+    "i_mA (case-insensitive), or a WAV (PCM 16/24-bit; channel 1 voltage, 2 current).\n"
+    "Physical values are converted to the ADC counts of the front end below, so the\n"
+    "output is what a plug with that front end reports.\n"
+    "\n"
+    "  --rate HZ            sample rate (default: from t_s, or the WAV header)\n"
+    "  --report-ms MS       report interval, 20..3600000 ms (default 1000)\n"
+    "  --per-cycle          print one line per mains cycle instead of per report\n"
+    "  --adc-bits N         ADC resolution, 8..16 bits (default 12)\n"
+    "  --v-range VPEAK      voltage full scale, V peak (default 400)\n"
+    "  --i-range APEAK      current full scale, A peak (default 25)\n"
+    "  --v-scale V_PER_COUNT  WAV: volts per count (default: WAV full scale = --v-range)\n"
+    "  --i-scale A_PER_COUNT  WAV: amps per count (default: WAV full scale = --i-range)\n"
+    "  --skew-us US         current sampled US µs after the voltage (default 0)\n"
+    "  --v-gain G           voltage calibration gain, 0.5..2 (default 1)\n"
+    "  --i-gain G           current calibration gain, 0.5..2 (default 1)\n"
+    "  --phase-deg D        current sensor phase lag, degrees at nominal frequency (default 0)\n"
+    "  --i-noise A          current noise floor (RMS A with no load), removed in quadrature\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 success, 2 bad usage or bad input (message on stderr).\n";
+
+static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v) || v < lo || v > hi) {
+        fprintf(stderr, "lepower-meter: %s: '%s' is not a number in %g..%g\n", opt, s, lo, hi);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static long to_counts(double x, double per_count, long lo, long hi)
+{
+    double c = floor(x / per_count + 0.5);
+    if (c < (double)lo) {
+        return lo - 1; /* the engine clamps and counts it */
+    }
+    if (c > (double)hi) {
+        return hi + 1;
+    }
+    return (long)c;
+}
+
+static void print_values(double t_s, const lp_meter_values_t *v, uint64_t imp_uwh,
+                         uint64_t exp_uwh, int with_energy)
+{
+    printf("%.6f,%.4f,%.5f,%.3f,%.3f,%.3f,", t_s, v->vrms_v, v->irms_a, v->p_w, v->s_va,
+           v->q_var);
+    if (v->s_va > 0.0) {
+        printf("%.5f", v->pf);
+    }
+    printf(",,,"); /* f_hz, rocof_hz_s: filled by the frequency estimator */
+    if (with_energy) {
+        printf("%.6f,%.6f", (double)imp_uwh * 1e-6, (double)exp_uwh * 1e-6);
+    } else {
+        printf(",");
+    }
+    printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_RATE = 1000, O_REPORT, O_BITS, O_VRANGE, O_IRANGE, O_VSCALE, O_ISCALE, O_SKEW,
+           O_VGAIN, O_IGAIN, O_PHASE, O_INOISE, O_CYCLE };
+    static const struct option opts[] = {
+        {"rate", required_argument, NULL, O_RATE},
+        {"report-ms", required_argument, NULL, O_REPORT},
+        {"adc-bits", required_argument, NULL, O_BITS},
+        {"v-range", required_argument, NULL, O_VRANGE},
+        {"i-range", required_argument, NULL, O_IRANGE},
+        {"v-scale", required_argument, NULL, O_VSCALE},
+        {"i-scale", required_argument, NULL, O_ISCALE},
+        {"skew-us", required_argument, NULL, O_SKEW},
+        {"v-gain", required_argument, NULL, O_VGAIN},
+        {"i-gain", required_argument, NULL, O_IGAIN},
+        {"phase-deg", required_argument, NULL, O_PHASE},
+        {"i-noise", required_argument, NULL, O_INOISE},
+        {"per-cycle", no_argument, NULL, O_CYCLE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    double rate = 0, report_ms = 1000, bits = 12, v_range = 400, i_range = 25, v_scale = 0,
+           i_scale = 0, skew = 0, v_gain = 1, i_gain = 1, phase = 0, i_noise = 0;
+    int per_cycle = 0;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int ok = 1;
+        switch (c) {
+        case O_RATE: ok = parse_double("--rate", optarg, 1, 1e6, &rate); break;
+        case O_REPORT: ok = parse_double("--report-ms", optarg, 20, 3600000, &report_ms); break;
+        case O_BITS: ok = parse_double("--adc-bits", optarg, 8, 16, &bits); break;
+        case O_VRANGE: ok = parse_double("--v-range", optarg, 1e-3, 1e6, &v_range); break;
+        case O_IRANGE: ok = parse_double("--i-range", optarg, 1e-6, 1e5, &i_range); break;
+        case O_VSCALE: ok = parse_double("--v-scale", optarg, 1e-12, 1e6, &v_scale); break;
+        case O_ISCALE: ok = parse_double("--i-scale", optarg, 1e-12, 1e6, &i_scale); break;
+        case O_SKEW: ok = parse_double("--skew-us", optarg, -1e6, 1e6, &skew); break;
+        case O_VGAIN: ok = parse_double("--v-gain", optarg, 0.5, 2, &v_gain); break;
+        case O_IGAIN: ok = parse_double("--i-gain", optarg, 0.5, 2, &i_gain); break;
+        case O_PHASE: ok = parse_double("--phase-deg", optarg, -20, 20, &phase); break;
+        case O_INOISE: ok = parse_double("--i-noise", optarg, 0, 1e3, &i_noise); break;
+        case O_CYCLE: per_cycle = 1; break;
+        case 'h': fputs(USAGE, stdout); return 0;
+        case '?':
+        default:
+            if (optopt != 0) {
+                fprintf(stderr, "lepower-meter: option -%c needs a value or is unknown\n", optopt);
+            } else {
+                fprintf(stderr, "lepower-meter: unknown option or missing value: %s\n",
+                        argv[optind - 1]);
+            }
+            fputs("try 'lepower-meter --help'\n", stderr);
+            return EXIT_USAGE;
+        }
+        if (!ok) {
+            return EXIT_USAGE;
+        }
+    }
+    if (floor(bits) != bits || floor(report_ms) != report_ms) {
+        fprintf(stderr, "lepower-meter: --adc-bits and --report-ms take whole numbers\n");
+        return EXIT_USAGE;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "lepower-meter: %s\ntry 'lepower-meter --help'\n",
+                optind >= argc ? "missing FILE" : "more than one FILE");
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+
+    lp_rec_opts_t ro = {rate, v_scale, i_scale, v_range, i_range};
+    lp_recording_t rec;
+    lp_rec_error_t rerr = {0};
+    lp_rec_status_t rs = lp_recording_load(path, &ro, &rec, &rerr);
+    if (rs != LP_REC_OK) {
+        if (rerr.line > 0) {
+            fprintf(stderr, "lepower-meter: %s:%zu: %s\n", path, rerr.line, rerr.msg);
+        } else if (rerr.offset > 0) {
+            fprintf(stderr, "lepower-meter: %s: byte %zu: %s\n", path, rerr.offset, rerr.msg);
+        } else {
+            fprintf(stderr, "lepower-meter: %s: %s\n", path, rerr.msg);
+        }
+        return EXIT_USAGE;
+    }
+
+    lp_meter_config_t cfg;
+    lp_meter_config_default(&cfg);
+    int nb = (int)bits;
+    double full = (double)(1L << (nb - 1));
+    cfg.fe.sample_rate_hz = rec.rate_hz;
+    cfg.fe.adc_bits = (uint8_t)nb;
+    cfg.fe.volts_per_count = v_range / full;
+    cfg.fe.amps_per_count = i_range / full;
+    cfg.fe.skew_us = skew;
+    cfg.fe.v_gain = v_gain;
+    cfg.fe.i_gain = i_gain;
+    cfg.fe.phase_deg = phase;
+    cfg.fe.i_noise_rms_counts = i_noise / cfg.fe.amps_per_count;
+    cfg.report_ms = (uint32_t)report_ms;
+    lp_meter_t *m = malloc(sizeof *m);
+    if (m == NULL) {
+        fprintf(stderr, "lepower-meter: out of memory\n");
+        lp_recording_free(&rec);
+        return 1;
+    }
+    lp_status_t st = lp_meter_init(m, &cfg);
+    if (st != LP_OK) {
+        fprintf(stderr, "lepower-meter: %s: front end not usable (%s): rate %g Hz must be "
+                        "%g..%g, total skew within (-8, +1) samples\n",
+                path, lp_status_str(st), rec.rate_hz, LP_METER_RATE_MIN_HZ,
+                LP_METER_RATE_MAX_HZ);
+        free(m);
+        lp_recording_free(&rec);
+        return EXIT_USAGE;
+    }
+
+    printf("t_s,vrms_v,irms_a,p_w,s_va,q_var,pf,f_hz,rocof_hz_s,e_import_wh,e_export_wh\n");
+    long lo = -(long)full, hi = (long)full - 1;
+    for (size_t k = 0; k < rec.n; k++) {
+        long v = to_counts(rec.v_v[k], cfg.fe.volts_per_count, lo, hi);
+        long i = to_counts(rec.i_a[k], cfg.fe.amps_per_count, lo, hi);
+        if (!lp_meter_push(m, (int32_t)v, (int32_t)i)) {
+            continue;
+        }
+        unsigned ev = lp_meter_poll(m);
+        if (per_cycle && (ev & LP_METER_EV_CYCLE)) {
+            lp_meter_values_t cy;
+            lp_meter_cycle(m, &cy);
+            print_values(rec.t0_s + (double)(cy.first_sample + cy.n_samples) / rec.rate_hz, &cy,
+                         0, 0, 0);
+        } else if (!per_cycle && (ev & LP_METER_EV_REPORT)) {
+            lp_meter_report_t r;
+            lp_meter_report(m, &r);
+            print_values(rec.t0_s + (double)(r.v.first_sample + r.v.n_samples) / rec.rate_hz,
+                         &r.v, r.energy_import_uwh, r.energy_export_uwh, 1);
+        }
+    }
+    lp_meter_stats_t stats;
+    lp_meter_stats(m, &stats);
+    if (stats.clipped_v || stats.clipped_i) {
+        fprintf(stderr, "lepower-meter: %s: warning: %u voltage and %u current samples beyond "
+                        "the front end's full scale were clipped\n",
+                path, stats.clipped_v, stats.clipped_i);
+    }
+    free(m);
+    lp_recording_free(&rec);
+    return 0;
+}
