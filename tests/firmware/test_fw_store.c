@@ -18,13 +18,14 @@ static lp_fw_record_t rec_n(uint32_t n)
     r.boot_count = n;
     r.relay_on = (uint8_t)(n & 1u);
     r.tripped = (uint8_t)((n >> 1) & 1u);
+    r.epoch = (uint16_t)(n * 7u);
     return r;
 }
 
 static int rec_eq(const lp_fw_record_t *a, const lp_fw_record_t *b)
 {
     return a->energy_import_uwh == b->energy_import_uwh && a->energy_export_uwh == b->energy_export_uwh &&
-           a->boot_count == b->boot_count && a->relay_on == b->relay_on && a->tripped == b->tripped;
+           a->boot_count == b->boot_count && a->relay_on == b->relay_on && a->tripped == b->tripped && a->epoch == b->epoch;
 }
 
 static void test_crc32_check_value(void **st)

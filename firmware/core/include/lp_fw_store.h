@@ -7,8 +7,8 @@
  * The store's sectors form a circular log of fixed 32-byte records:
  * ```
  *  off size field
- *   0   2   magic 0x4C50 ("LP", little-endian)
- *   2   1   layout version (1)
+ *   0   2   energy epoch (counter resets so far), u16
+ *   2   1   layout tag 0x4C (layout version 1; a new layout gets a new tag)
  *   3   1   flags: bit0 relay on, bit1 over-current trip latched
  *   4   4   seq: +1 per save (u32; wraps after 4.3e9 saves, i.e. never in practice)
  *   8   8   energy import, uWh
@@ -16,12 +16,13 @@
  *  24   4   boot count
  *  28   4   CRC-32 (IEEE 802.3, reflected 0xEDB88320) of bytes 0..27
  * ```
+ * All integers little-endian.
  * - A save programs the next blank slot and reads it back; only then does it return
  *   LP_OK. A slot that is not blank or does not read back (cut or bad cell) is skipped.
  * - When the current sector is full, the next sector in circular order (the one with the
  *   oldest records) is erased and writing continues there. Every sector is therefore
  *   erased once per (sector_count x slots per sector) saves: wear is spread evenly.
- * - Open scans every slot and takes the valid record (magic, version, CRC) with the
+ * - Open scans every slot and takes the valid record (layout tag, CRC) with the
  *   highest seq. A cut during a write leaves that slot invalid (CRC) so the previous
  *   record wins; a cut during an erase only touches the sector with the oldest records,
  *   never the one holding the newest.
@@ -43,8 +44,7 @@ extern "C" {
 #endif
 
 #define LP_FW_STORE_RECORD_SIZE 32u  /**< bytes per record slot */
-#define LP_FW_STORE_MAGIC 0x4C50u    /**< record magic */
-#define LP_FW_STORE_VERSION 1u       /**< record layout version */
+#define LP_FW_STORE_TAG 0x4Cu        /**< record layout tag (version 1) */
 #define LP_FW_STORE_WRITE_RETRIES 4u /**< slots tried per save before LP_ERR_FW_STORE_FULL */
 
 /** The persistent content. */
@@ -52,6 +52,7 @@ typedef struct lp_fw_record {
     uint64_t energy_import_uwh;  /**< lifetime imported energy, uWh */
     uint64_t energy_export_uwh;  /**< lifetime exported energy, uWh */
     uint32_t boot_count;         /**< boots so far (the running boot included) */
+    uint16_t epoch;              /**< energy counter resets so far */
     uint8_t relay_on;            /**< last commanded relay state (for power-on "last") */
     uint8_t tripped;             /**< over-current trip latched */
 } lp_fw_record_t;

@@ -40,8 +40,8 @@ static uint64_t get64(const uint8_t *p)
 
 static void encode(uint8_t *b, uint32_t seq, const lp_fw_record_t *r)
 {
-    put16(b, LP_FW_STORE_MAGIC);
-    b[2] = (uint8_t)LP_FW_STORE_VERSION;
+    put16(b, r->epoch);
+    b[2] = (uint8_t)LP_FW_STORE_TAG;
     b[3] = (uint8_t)((r->relay_on ? 1u : 0u) | (r->tripped ? 2u : 0u));
     put32(b + 4, seq);
     put64(b + 8, r->energy_import_uwh);
@@ -53,7 +53,7 @@ static void encode(uint8_t *b, uint32_t seq, const lp_fw_record_t *r)
 /* 1 when b holds a valid record */
 static int decode(const uint8_t *b, uint32_t *seq, lp_fw_record_t *r)
 {
-    if (get16(b) != LP_FW_STORE_MAGIC || b[2] != LP_FW_STORE_VERSION) return 0;
+    if (b[2] != LP_FW_STORE_TAG) return 0;
     if (get32(b + 28) != lp_fw_crc32(b, 28)) return 0;
     *seq = get32(b + 4);
     r->relay_on = (uint8_t)(b[3] & 1u);
@@ -61,6 +61,7 @@ static int decode(const uint8_t *b, uint32_t *seq, lp_fw_record_t *r)
     r->energy_import_uwh = get64(b + 8);
     r->energy_export_uwh = get64(b + 16);
     r->boot_count = get32(b + 24);
+    r->epoch = (uint16_t)get16(b);
     return 1;
 }
 
