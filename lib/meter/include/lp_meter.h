@@ -171,6 +171,10 @@ typedef struct lp_meter {
     uint8_t zc_prev_valid;
     uint8_t have_cycle;
     double tau_s;                 /* total voltage shift: skew - sensor phase delay, s */
+    double w_p[2], w_q[2];        /* interpolation weights for P and Q */
+    double w_f_hz;                /* frequency the weights were computed for */
+    int32_t w_jq;                 /* quadrature tap the weights were computed for */
+    uint8_t w_valid;
     double rem_import_uwh;        /* fractional remainders carried forward, µWh, [0, 1) */
     double rem_export_uwh;
     uint64_t energy_import_uwh, energy_export_uwh;
