@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Build a bare-metal Cortex-M4F image for QEMU netduinoplus2.
+#   build-image.sh OUT.elf [gcc flags and sources...]
+# Library sources are compiled with the same flags as `make cross` (M4F, -Os).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1; shift
+arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os \
+    -ffunction-sections -fdata-sections -Wl,--gc-sections \
+    --specs=rdimon.specs -T "$here/netduinoplus2.ld" \
+    "$here/startup.c" "$@" -lm -o "$out"
