@@ -1,3 +1,4 @@
-# tests/proto: lib/proto unit tests, conformance vectors, fuzzer.
+# tests/proto: lib/proto conformance vectors + CLI test, fuzzer.
+TOOL_TESTS += tests/proto/test_vectors.sh
 FUZZERS += fuzz_proto
 fuzz_proto_SRCS := tests/fuzz/fuzz_proto.c
