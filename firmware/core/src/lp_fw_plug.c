@@ -310,7 +310,9 @@ static void flush_ring(lp_fw_plug_t *p)
 static void after_window(lp_fw_plug_t *p)
 {
     maybe_save(p);
-    if (lp_fw_sched_due(&p->sched, p->mono_ms, clamp_i32(p->last_p_w * 1000.0, 1e12))) make_report(p);
+    /* windows end on cycle boundaries: a report is due when the period ends within half a window */
+    if (lp_fw_sched_due(&p->sched, p->mono_ms + p->cfg.meter.report_ms / 2u, clamp_i32(p->last_p_w * 1000.0, 1e12)))
+        make_report(p);
     flush_ring(p);
 }
 
@@ -416,6 +418,7 @@ void lp_fw_plug_step(lp_fw_plug_t *p)
     if (lp_fw_relay_tick(&p->relay, p->mono_ms)) relay_changed(p, LP_PROTO_CAUSE_POWER_ON, NULL);
     for (;;) {
         uint32_t n = p->ports.adc->read(p->ports.adc->ctx, p->adc_v, p->adc_i, LP_FW_PLUG_ADC_BLOCK);
+        p->mono_ms = mono(p); /* the clock as of the newest sample read */
         for (uint32_t k = 0; k < n; k++) {
             if (!(lp_meter_push(&p->meter, p->adc_v[k], p->adc_i[k]) & LP_METER_EV_CYCLE_PENDING))
                 continue;
