@@ -68,6 +68,7 @@ void hub_stats_add(hub_stats_t *st, const double v[HUB_NQ], double w_ms)
     st->n++;
     st->w_ms += w_ms;
     for (int q = 0; q < HUB_NQ; q++) {
+        if (isnan(v[q])) continue; /* quantity not reported: its mean uses the others' weight */
         if (v[q] < st->q[q].min) st->q[q].min = v[q];
         if (v[q] > st->q[q].max) st->q[q].max = v[q];
         st->q[q].wsum += v[q] * w_ms;

@@ -75,7 +75,7 @@ enum { HUB_Q_POWER, HUB_Q_VOLTAGE, HUB_Q_CURRENT, HUB_Q_FREQ, HUB_Q_PF, HUB_NQ }
 double hub_stats_weight(int64_t prev_ts_ms, int64_t ts_ms);
 /** @brief Reset @p st to empty. */
 void hub_stats_clear(hub_stats_t *st);
-/** @brief Add one report's values @p v[HUB_NQ] with weight @p w_ms. */
+/** @brief Add one report's values @p v[HUB_NQ] (NaN = not reported) with weight @p w_ms. */
 void hub_stats_add(hub_stats_t *st, const double v[HUB_NQ], double w_ms);
 /** @brief Merge @p b into @p a. */
 void hub_stats_merge(hub_stats_t *a, const hub_stats_t *b);

@@ -4,3 +4,7 @@ test_hub_calendar_SRCS := tests/hub/test_hub_calendar.c hub/calendar.c
 test_hub_calendar_LDLIBS := -lcmocka
 test_hub_energy_SRCS := tests/hub/test_hub_energy.c hub/energy.c
 test_hub_energy_LDLIBS := -lcmocka -lm
+# scripted publisher / command answerer used by the integration tests and the demo
+TOOLS += lepower-hub-feed
+lepower-hub-feed_SRCS := tests/hub/hub_feed.c
+lepower-hub-feed_LDLIBS := -lmosquitto

@@ -1,0 +1,247 @@
+/* GET /api/v1/devices/{id}/series and /api/v1/grid. */
+#include "api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_POINTS 100000
+
+static int64_t fdiv(int64_t a, int64_t b) { int64_t q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }
+
+typedef struct {
+    int64_t step_ms, from_ms, to_ms;
+    size_t n;              /* steps */
+    hub_stats_t *acc;
+    int64_t prev_ts;
+} ser_ctx_t;
+
+static int raw_cb(void *ctx, int64_t ts, const double v[HUB_NQ])
+{
+    ser_ctx_t *c = ctx;
+    double w = hub_stats_weight(c->prev_ts, ts);
+    c->prev_ts = ts;
+    if (ts < c->from_ms || ts >= c->to_ms) return 0;
+    size_t i = (size_t)((fdiv(ts, c->step_ms) * c->step_ms - fdiv(c->from_ms, c->step_ms) * c->step_ms) / c->step_ms);
+    if (i < c->n) hub_stats_add(&c->acc[i], v, w);
+    return 0;
+}
+
+static int roll_cb(void *ctx, int64_t t_s, const hub_stats_t *s)
+{
+    ser_ctx_t *c = ctx;
+    int64_t ts = t_s * 1000;
+    if (ts < c->from_ms || ts >= c->to_ms) return 0;
+    size_t i = (size_t)((fdiv(ts, c->step_ms) * c->step_ms - fdiv(c->from_ms, c->step_ms) * c->step_ms) / c->step_ms);
+    if (i < c->n) hub_stats_merge(&c->acc[i], s);
+    return 0;
+}
+
+static const char *const QNAMES[HUB_NQ] = { "power", "voltage", "current", "frequency", "power_factor" };
+static const int QDEC[HUB_NQ] = { 3, 3, 6, 6, 3 };
+
+int api_series(const api_req_t *r, api_resp_t *out)
+{
+    ser_ctx_t c;
+    memset(&c, 0, sizeof c);
+    if (api_range(r, out, &c.from_ms, &c.to_ms)) return 0;
+    const char *sp = api_arg(r, "step");
+    int64_t step = 0;
+    if (sp) {
+        char *end;
+        long long v = strtoll(sp, &end, 10);
+        if (*end || v < 1 || v > 366LL * 86400) return api_error(out, 400, "step must be whole seconds, 1..31622400");
+        step = v;
+    } else {
+        /* about 500 points */
+        static const int64_t nice[] = { 1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400 };
+        int64_t span = (c.to_ms - c.from_ms) / 1000;
+        step = 86400;
+        for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++) if (span / nice[i] <= 500) { step = nice[i]; break; }
+    }
+    c.step_ms = step * 1000;
+    int64_t first = fdiv(c.from_ms, c.step_ms), last = fdiv(c.to_ms - 1, c.step_ms);
+    if (last - first + 1 > MAX_POINTS) return api_error(out, 400, "too many steps: use a larger step or a shorter range");
+    c.n = (size_t)(last - first + 1);
+    const char *fmt = api_arg(r, "format");
+    int csv = fmt && !strcmp(fmt, "csv");
+    if (fmt && !csv && strcmp(fmt, "json")) return api_error(out, 400, "format must be json or csv");
+    hub_store_t *st = hub_pool_get(r->h->pool);
+    if (!st) return api_error(out, 503, "database unavailable");
+    hub_device_t d;
+    lp_status_t rs = hub_store_device_get(st, r->device, &d);
+    if (rs != LP_OK) { hub_pool_put(r->h->pool, st); return api_error(out, rs == HUB_ERR_NOT_FOUND ? 404 : 500, rs == HUB_ERR_NOT_FOUND ? "no such device" : "database error"); }
+    c.acc = malloc(c.n * sizeof *c.acc);
+    if (!c.acc) { hub_pool_put(r->h->pool, st); return api_error(out, 500, "out of memory"); }
+    for (size_t i = 0; i < c.n; i++) hub_stats_clear(&c.acc[i]);
+    /* rollups when the step is a whole number of them */
+    int res = step % 3600 == 0 ? 3600 : step % 60 == 0 ? 60 : 0;
+    const char *source = res == 3600 ? "1h" : res == 60 ? "1m" : "raw";
+    if (res) {
+        rs = hub_store_stats_range(st, d.key, res, fdiv(c.from_ms, 1000), fdiv(c.to_ms - 1, 1000) + 1, roll_cb, &c);
+    } else {
+        int64_t before, after;
+        rs = hub_store_neighbors(st, d.key, c.from_ms, 0, &before, &after);
+        c.prev_ts = before;
+        if (rs == LP_OK) rs = hub_store_telemetry(st, d.key, c.from_ms, c.to_ms - 1, raw_cb, &c);
+    }
+    hub_pool_put(r->h->pool, st);
+    if (rs != LP_OK) { free(c.acc); return api_error(out, 500, "database error"); }
+    jbuf_t *j = &out->body;
+    if (csv) {
+        out->content_type = "text/csv; charset=utf-8";
+        jb_raw(j, "t");
+        for (int q = 0; q < HUB_NQ; q++) jb_fmt(j, ",%s_min,%s_mean,%s_max", QNAMES[q], QNAMES[q], QNAMES[q]);
+        jb_raw(j, "\r\n");
+        for (size_t i = 0; i < c.n; i++) {
+            if (c.acc[i].n == 0) continue;
+            char tb[48];
+            hub_fmt_time(tb, sizeof tb, (first + (int64_t)i) * c.step_ms);
+            jb_raw(j, tb);
+            for (int q = 0; q < HUB_NQ; q++) {
+                double mean = hub_stats_mean(&c.acc[i], q);
+                int has = isfinite(c.acc[i].q[q].min);
+                jb_raw(j, ","); if (has) jb_num(j, c.acc[i].q[q].min, QDEC[q]);
+                jb_raw(j, ","); if (has) jb_num(j, mean, QDEC[q]);
+                jb_raw(j, ","); if (has) jb_num(j, c.acc[i].q[q].max, QDEC[q]);
+            }
+            jb_raw(j, "\r\n");
+        }
+    } else {
+        jb_raw(j, "{\"device\":"); jb_str(j, d.id);
+        jb_fmt(j, ",\"step\":%lld,\"source\":\"%s\",\"from\":", (long long)step, source);
+        jb_time(j, c.from_ms); jb_raw(j, ",\"to\":"); jb_time(j, c.to_ms);
+        jb_raw(j, ",\"units\":{\"power\":\"W\",\"voltage\":\"V\",\"current\":\"A\",\"frequency\":\"Hz\",\"power_factor\":\"1\"},\"t\":[");
+        int firstp = 1;
+        for (size_t i = 0; i < c.n; i++) {
+            if (c.acc[i].n == 0) continue;
+            if (!firstp) jb_raw(j, ",");
+            firstp = 0;
+            jb_time(j, (first + (int64_t)i) * c.step_ms);
+        }
+        jb_raw(j, "]");
+        for (int q = 0; q < HUB_NQ; q++) {
+            jb_fmt(j, ",\"%s\":{", QNAMES[q]);
+            for (int part = 0; part < 3; part++) {
+                jb_raw(j, part == 0 ? "\"min\":[" : part == 1 ? "],\"mean\":[" : "],\"max\":[");
+                firstp = 1;
+                for (size_t i = 0; i < c.n; i++) {
+                    if (c.acc[i].n == 0) continue;
+                    if (!firstp) jb_raw(j, ",");
+                    firstp = 0;
+                    int has = isfinite(c.acc[i].q[q].min);
+                    double v = !has ? NAN : part == 0 ? c.acc[i].q[q].min : part == 1 ? hub_stats_mean(&c.acc[i], q) : c.acc[i].q[q].max;
+                    jb_num(j, v, QDEC[q]);
+                }
+            }
+            jb_raw(j, "]}");
+        }
+        jb_raw(j, "}");
+    }
+    free(c.acc);
+    out->status = 200;
+    return 0;
+}
+
+/* ---- grid ---- */
+typedef struct { int64_t step; int64_t key; int64_t ts; int32_t f; } gpt_t;
+typedef struct { gpt_t *p; size_t n, cap; int64_t from_ms, step_ms; int full; } grid_ctx_t;
+
+static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f)
+{
+    grid_ctx_t *g = ctx;
+    if (g->n == g->cap) {
+        if (g->cap >= 4000000) { g->full = 1; return 1; }
+        g->cap = g->cap ? g->cap * 2 : 4096;
+        gpt_t *np = realloc(g->p, g->cap * sizeof *np);
+        if (!np) { g->full = 1; return 1; }
+        g->p = np;
+    }
+    gpt_t *p = &g->p[g->n++];
+    p->step = fdiv(ts_ms, g->step_ms);
+    p->key = key;
+    p->ts = ts_ms;
+    p->f = f;
+    return 0;
+}
+
+static int gcmp(const void *a, const void *b)
+{
+    const gpt_t *x = a, *y = b;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return 0;
+}
+static int dcmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
+
+int api_grid(const api_req_t *r, api_resp_t *out)
+{
+    grid_ctx_t g;
+    memset(&g, 0, sizeof g);
+    int64_t from, to;
+    if (api_range(r, out, &from, &to)) return 0;
+    const char *sp = api_arg(r, "step");
+    int64_t step = 60;
+    if (sp) {
+        char *end;
+        long long v = strtoll(sp, &end, 10);
+        if (*end || v < 1 || v > 86400) return api_error(out, 400, "step must be whole seconds, 1..86400");
+        step = v;
+    }
+    if ((to - from) / (step * 1000) > MAX_POINTS) return api_error(out, 400, "too many steps: use a larger step or a shorter range");
+    g.step_ms = step * 1000;
+    hub_store_t *st = hub_pool_get(r->h->pool);
+    if (!st) return api_error(out, 503, "database unavailable");
+    lp_status_t rs = hub_store_grid(st, from, to, grid_cb, &g);
+    hub_pool_put(r->h->pool, st);
+    if (rs != LP_OK) { free(g.p); return api_error(out, 500, "database error"); }
+    if (g.full) { free(g.p); return api_error(out, 400, "range holds too many values: use a shorter range"); }
+    qsort(g.p, g.n, sizeof *g.p, gcmp);
+    jbuf_t t, med, mn, mx, np;
+    jb_init(&t); jb_init(&med); jb_init(&mn); jb_init(&mx); jb_init(&np);
+    double *means = malloc((g.n + 1) * sizeof *means);
+    size_t i = 0;
+    int firstp = 1;
+    while (means && i < g.n) {
+        size_t j = i, nplugs = 0;
+        double lo = INFINITY, hi = -INFINITY;
+        while (j < g.n && g.p[j].step == g.p[i].step) {
+            size_t k = j;
+            double sum = 0;
+            while (k < g.n && g.p[k].step == g.p[i].step && g.p[k].key == g.p[j].key) {
+                double f = g.p[k].f / 1e6;
+                sum += f;
+                if (f < lo) lo = f;
+                if (f > hi) hi = f;
+                k++;
+            }
+            means[nplugs++] = sum / (double)(k - j);
+            j = k;
+        }
+        qsort(means, nplugs, sizeof *means, dcmp);
+        double m = nplugs % 2 ? means[nplugs / 2] : (means[nplugs / 2 - 1] + means[nplugs / 2]) / 2;
+        const char *sep = firstp ? "" : ",";
+        firstp = 0;
+        jb_raw(&t, sep); jb_time(&t, g.p[i].step * g.step_ms);
+        jb_raw(&med, sep); jb_num(&med, m, 6);
+        jb_raw(&mn, sep); jb_num(&mn, lo, 6);
+        jb_raw(&mx, sep); jb_num(&mx, hi, 6);
+        jb_fmt(&np, "%s%zu", sep, nplugs);
+        i = j;
+    }
+    jbuf_t *o = &out->body;
+    jb_fmt(o, "{\"unit\":\"Hz\",\"step\":%lld,\"from\":", (long long)step);
+    jb_time(o, from); jb_raw(o, ",\"to\":"); jb_time(o, to);
+    jb_raw(o, ",\"t\":["); if (t.s) jb_raw(o, t.s);
+    jb_raw(o, "],\"median\":["); if (med.s) jb_raw(o, med.s);
+    jb_raw(o, "],\"min\":["); if (mn.s) jb_raw(o, mn.s);
+    jb_raw(o, "],\"max\":["); if (mx.s) jb_raw(o, mx.s);
+    jb_raw(o, "],\"plugs\":["); if (np.s) jb_raw(o, np.s);
+    jb_raw(o, "]}");
+    jb_free(&t); jb_free(&med); jb_free(&mn); jb_free(&mx); jb_free(&np);
+    free(means);
+    free(g.p);
+    out->status = 200;
+    return 0;
+}
