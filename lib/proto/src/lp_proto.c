@@ -89,7 +89,7 @@ static lp_status_t status_check(const void *msg, uint32_t present, const uint32_
 {
     const lp_proto_status_t *m = (const lp_proto_status_t *)msg;
     (void)order;
-    if (m->online && !(present & (1ul << ST_BOOT))) {
+    if (m->online && !(present & ((uint32_t)1u << ST_BOOT))) {
         *field = -1;
         *key = "boot";
         *what = "\"boot\" is required when online";
@@ -155,7 +155,7 @@ static const lpj_field_t event_fields[] = {
 enum { EV_V, EV_TS, EV_BOOT, EV_SEQ, EV_TYPE, EV_RELAY, EV_CAUSE, EV_GRID, EV_FREQUENCY,
        EV_ROCOF, EV_VOLTAGE, EV_FAULT, EV_EPOCH, EV_IMPORT, EV_EXPORT, EV_MESSAGE };
 
-#define B(i) (1ul << (i))
+#define B(i) ((uint32_t)1u << (i))
 
 /* Among the members in `mask`, the one first in document order, or -1. */
 static int first_in_order(uint32_t mask, const uint32_t *order)

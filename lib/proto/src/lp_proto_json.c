@@ -705,7 +705,7 @@ static int parse_object(dctx_t *c, const lpj_kind_t *k, void *out, uint32_t *pre
             return -1;
         fi = n < sizeof key ? find_field(k, key, n) : -1;
         if (fi >= 0) {
-            if (*present & (1ul << fi))
+            if (*present & ((uint32_t)1u << fi))
                 return fail(c, LP_ERR_PROTO_DUPLICATE, kat, k->fields[fi].name, "duplicate key");
         } else {
             unsigned i;
@@ -728,7 +728,7 @@ static int parse_object(dctx_t *c, const lpj_kind_t *k, void *out, uint32_t *pre
             const lpj_field_t *f = &k->fields[fi];
             if (parse_member_value(c, k, f, out, &count) < 0)
                 return -1;
-            *present |= 1ul << fi;
+            *present |= (uint32_t)1u << fi;
             order[fi] = (uint32_t)kat;
             if (f->flags & LPJ_HAS)
                 set_bool(out, f->has_off, true);
@@ -776,7 +776,7 @@ lp_status_t lpj_decode(const lpj_kind_t *k, const char *p, size_t len, void *out
             const char *key = NULL, *what = NULL;
             lp_status_t st = LP_OK;
             for (i = 0; i < k->nfields; i++) {
-                if ((k->fields[i].flags & LPJ_REQ) && !(present & (1ul << i))) {
+                if ((k->fields[i].flags & LPJ_REQ) && !(present & ((uint32_t)1u << i))) {
                     st = LP_ERR_PROTO_MISSING;
                     key = k->fields[i].name;
                     what = "required key missing";
@@ -895,7 +895,7 @@ uint32_t lpj_present_generic(const lpj_kind_t *k, const void *msg)
         const lpj_field_t *f = &k->fields[i];
         if ((f->flags & LPJ_REQ) || ((f->flags & LPJ_HAS) && get_bool(msg, f->has_off)) ||
             ((f->flags & LPJ_DEFF) && get_bool(msg, f->off)))
-            m |= 1ul << i;
+            m |= (uint32_t)1u << i;
     }
     return m;
 }
@@ -988,7 +988,7 @@ lp_status_t lpj_encode(const lpj_kind_t *k, const void *msg, char *buf, size_t c
     lp_status_t st;
     for (i = 0; i < k->nfields; i++) {
         order[i] = i;
-        if (present & (1ul << i)) {
+        if (present & ((uint32_t)1u << i)) {
             st = check_value(k, &k->fields[i], msg);
             if (st != LP_OK)
                 return st;
@@ -1005,7 +1005,7 @@ lp_status_t lpj_encode(const lpj_kind_t *k, const void *msg, char *buf, size_t c
     w_ch(&w, '{');
     for (i = 0; i < k->nfields; i++) {
         const lpj_field_t *f = &k->fields[i];
-        if (!(present & (1ul << i)))
+        if (!(present & ((uint32_t)1u << i)))
             continue;
         if (!first)
             w_ch(&w, ',');
