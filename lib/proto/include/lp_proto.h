@@ -36,11 +36,14 @@
  * `cap`; call with `buf == NULL, cap == 0` to learn the size.
  *
  * ## Context and memory
- * No malloc, no OS calls, no floating point. Every function is reentrant and
- * thread-safe (no global state; caller-owned buffers), may be called from any
- * thread; none is meant for an ISR (decoding 1 KiB takes tens of microseconds on a
- * Cortex-M4). Stack use of a decoder is below 512 bytes plus the output struct
- * the caller supplies (::lp_proto_grid_t is the largest, about 800 bytes).
+ * No malloc, no OS calls, no floating point, no global state. Every function is
+ * reentrant and thread-safe (caller-owned buffers), may be called from any thread,
+ * and is not meant for an ISR (cost grows with the payload, up to 4 KiB).
+ * Stack, Cortex-M0+ at -Os with inlining disabled (gcc -fstack-usage): a decoder
+ * uses at most about 1.5 KiB (480 B frame, the rest is the allowance for unknown
+ * values nested 8 deep), an encoder about 0.6 KiB. The caller supplies the output
+ * struct (::lp_proto_grid_t is the largest, 800 bytes; ::lp_proto_msg_t is its
+ * size). Code size about 14.6 KB (Cortex-M0+, -Os).
  */
 #ifndef LP_PROTO_H
 #define LP_PROTO_H

@@ -199,7 +199,6 @@ static int parse_string(dctx_t *c, char *out, size_t cap, size_t *n, uint32_t *h
                         uint8_t cls, const char *key)
 {
     uint32_t h = 2166136261u;
-    size_t before;
     *n = 0;
     c->pos++; /* opening quote */
     for (;;) {
@@ -216,7 +215,6 @@ static int parse_string(dctx_t *c, char *out, size_t cap, size_t *n, uint32_t *h
             return -1;
         if (cls != CLASS_ANY && !char_ok(cls, (uint32_t)cp))
             return fail(c, LP_ERR_PROTO_STRING_CHARS, at, key, "character not allowed in this string");
-        before = *n;
         put_utf8(out, cap, n, (uint32_t)cp);
         if (hash != NULL) {
             size_t i;
@@ -228,7 +226,6 @@ static int parse_string(dctx_t *c, char *out, size_t cap, size_t *n, uint32_t *h
                 h *= 16777619u;
             }
         }
-        (void)before;
     }
     if (hash != NULL)
         *hash = h;
@@ -537,7 +534,7 @@ static int is_number_start(int ch)
     return ch == '-' || (ch >= '0' && ch <= '9');
 }
 
-static int parse_array(dctx_t *c, const lpj_kind_t *k, const lpj_field_t *f, void *out,
+static int parse_array(dctx_t *c, const lpj_field_t *f, void *out,
                        uint16_t *count)
 {
     size_t start = c->pos;
@@ -579,14 +576,13 @@ static int parse_array(dctx_t *c, const lpj_kind_t *k, const lpj_field_t *f, voi
         }
         return syntax(c, "',' or ']' expected");
     }
-    (void)k;
     if (*count != 0 && *count != n)
         return fail(c, LP_ERR_PROTO_ARRAY_LENGTH, start, f->name, "arrays differ in length");
     *count = n;
     return 0;
 }
 
-static int parse_member_value(dctx_t *c, const lpj_kind_t *k, const lpj_field_t *f, void *out,
+static int parse_member_value(dctx_t *c, const lpj_field_t *f, void *out,
                               uint16_t *count)
 {
     int ch = peek(c);
@@ -661,7 +657,7 @@ static int parse_member_value(dctx_t *c, const lpj_kind_t *k, const lpj_field_t 
         return fail(c, LP_ERR_PROTO_ENUM, at, f->name, "not one of the allowed values");
     }
     case LPJ_ARRAY:
-        return parse_array(c, k, f, out, count);
+        return parse_array(c, f, out, count);
     default:
         return syntax(c, "internal");
     }
@@ -726,7 +722,7 @@ static int parse_object(dctx_t *c, const lpj_kind_t *k, void *out, uint32_t *pre
         skip_ws(c);
         if (fi >= 0) {
             const lpj_field_t *f = &k->fields[fi];
-            if (parse_member_value(c, k, f, out, &count) < 0)
+            if (parse_member_value(c, f, out, &count) < 0)
                 return -1;
             *present |= (uint32_t)1u << fi;
             order[fi] = (uint32_t)kat;
@@ -858,7 +854,7 @@ static void w_scaled(wr_t *w, int64_t v, unsigned scale)
 /* Validate a NUL-terminated string in a struct member; returns LP_OK or a status. */
 static lp_status_t check_cstr(const lpj_field_t *f, const char *s)
 {
-    size_t n = 0, i;
+    size_t n = 0;
     while (n < f->size && s[n] != '\0')
         n++;
     if (n >= f->size || (int64_t)n < f->min || (int64_t)n > f->max)
@@ -883,7 +879,6 @@ static lp_status_t check_cstr(const lpj_field_t *f, const char *s)
                 return LP_ERR_PROTO_STRING_CHARS;
         }
     }
-    (void)i;
     return LP_OK;
 }
 
