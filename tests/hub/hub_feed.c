@@ -124,15 +124,15 @@ int main(int argc, char **argv)
             char dev[64];
             long long boot, seq, ts, pw, imp, exp, ep, v = -1, f = -1;
             int k = sscanf(line + 1, "%63s %lld %lld %lld %lld %lld %lld %lld %lld %lld", dev, &boot, &seq, &ts, &pw, &imp, &exp, &ep, &v, &f);
-            if (k < 9) { fprintf(stderr, "hub-feed: line %d: bad T line\n", lineno); rc = 1; break; }
+            if (k < 8) { fprintf(stderr, "hub-feed: line %d: bad T line\n", lineno); rc = 1; break; }
             lp_proto_msg_t msg;
             memset(&msg, 0, sizeof msg);
             lp_proto_telemetry_t *t = &msg.telemetry;
             t->ts_ms = ts; t->boot = (uint32_t)boot; t->seq = (uint32_t)seq; t->interval_ms = 1000;
             t->power_mw = (int32_t)pw; t->energy_import_mwh = (uint64_t)imp; t->energy_export_mwh = (uint64_t)exp;
             t->energy_epoch = (uint32_t)ep;
-            if (k >= 10) { t->has_voltage = true; t->voltage_mv = (uint32_t)v; }
-            if (k >= 11) { t->has_frequency = true; t->frequency_uhz = (uint32_t)f; }
+            if (k >= 9) { t->has_voltage = true; t->voltage_mv = (uint32_t)v; }
+            if (k >= 10) { t->has_frequency = true; t->frequency_uhz = (uint32_t)f; }
             char buf[LP_PROTO_PAYLOAD_MAX + 1], topic[LP_PROTO_TOPIC_BUF];
             size_t len;
             if (lp_proto_encode(LP_PROTO_TELEMETRY, &msg, buf, sizeof buf, &len) != LP_OK ||

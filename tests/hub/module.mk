@@ -8,3 +8,4 @@ test_hub_energy_LDLIBS := -lcmocka -lm
 TOOLS += lepower-hub-feed
 lepower-hub-feed_SRCS := tests/hub/hub_feed.c
 lepower-hub-feed_LDLIBS := -lmosquitto
+TOOL_TESTS += tests/hub/test_hub_ingest.sh
