@@ -7,21 +7,26 @@
  * 1. **Demodulation** (per sample, integer): x[n]·e^{-j2πn/N}, with N = fs/f_d an integer
  *    number of samples close to one nominal cycle (f_d = fs/N is the demodulation
  *    frequency; f_d = f0 exactly when fs/f0 is an integer, e.g. 4000/50, 2000/50, 400/50).
- *    The local oscillator is a Q14 table of N entries.
- * 2. **Filter**: three cascaded moving sums of exactly one demodulation cycle (N samples),
- *    as a cascaded integrator–comb (CIC) filter decimated by B samples (Hogenauer 1981).
- *    Its zeros sit on every multiple of f_d: DC offset, the negative-frequency image
- *    (-2f0) and every harmonic are nulled at nominal frequency, and off nominal they are
- *    attenuated by the third power of the one-cycle Dirichlet kernel (e.g. the image at
- *    45 Hz by 1.4e-4, then by the least-squares fit). This is the demodulation + boxcar structure of the P-class reference
- *    model of IEC/IEEE 60255-118-1 (annex D) and IEEE C37.118.1-2011, with more stages.
- * 3. **Phase slope** (per block, float): phase differences of consecutive filter outputs,
+ *    The local oscillator is a table of N entries (amplitude 2^9..2^14, chosen so that the
+ *    32-bit block sums below cannot overflow).
+ * 2. **Filter**: three cascaded moving sums of exactly one demodulation cycle (N samples).
+ *    Two of them act at the sample level and the third at the block level (a block is
+ *    B = N/K samples, K ≈ 5 blocks per cycle): the ISR only keeps two 32-bit sums per
+ *    channel per block (Σp and Σ of running sums), from which lp_freq_poll() rebuilds the
+ *    exact sample-level integrators in 64 bits, as a cascaded integrator–comb filter
+ *    (Hogenauer 1981). The zeros sit on every multiple of f_d: DC offset, the
+ *    negative-frequency image (-2f0) and every harmonic are nulled at nominal frequency, and
+ *    off nominal they are attenuated by about the cube of the one-cycle Dirichlet kernel
+ *    (e.g. the image at 45 Hz by 1.5e-4, then further by the least-squares fit). This is the
+ *    demodulation + boxcar structure of the P-class reference model of IEC/IEEE
+ *    60255-118-1 and IEEE C37.118.1-2011, with one more stage.
+ * 3. **Phase slope** (per block, float): phase steps between consecutive filter outputs,
  *    unwrapped, then a least-squares fit of phase = a + b·t + c·t² over a window of W
  *    blocks; frequency = f_d + b/2π at the window centre (equal to the window's mean
  *    frequency when ROCOF is constant), ROCOF = 2c/2π. Least-squares phase slope is the
  *    maximum-likelihood frequency estimator of a tone in white noise at high SNR and reaches
- *    the Cramér–Rao bound (Rife & Boorstyn 1974; Tretter 1985).
- * 4. **Validity**: the fundamental amplitude over the last cycle (one-stage moving sum)
+ *    the Cramér–Rao bound (Rife & Boorstyn 1974; Tretter 1985; Kay 1989).
+ * 4. **Validity**: the fundamental amplitude over the last cycle (one-cycle moving sum)
  *    is compared every block with collapse_ratio (20 %) of a running level (the largest
  *    recent amplitude, decaying with time constant level_tau_s = 2 s) and with an absolute
  *    floor. An estimate is valid only when every block its data touch (filter span + window)
@@ -37,11 +42,12 @@
  * filter span (1.5 cycles) plus the 1.5-cycle hold (at 50 Hz, 100 ms window: 110 ms).
  *
  * ## Context and memory
- * No malloc, no OS calls, no division and no libm in lp_freq_push() (about 45 Cortex-M4
- * instructions, see bench/frequency). lp_freq_push() may run in an ISR; lp_freq_poll() and
+ * No malloc, no OS calls, no division and no libm in lp_freq_push() (about 44 Cortex-M4
+ * instructions; with lp_freq_poll() amortised about 88 per sample at 4 kHz, see
+ * bench/frequency). Float (single precision) and libm only in lp_freq_poll(), per block. lp_freq_push() may run in an ISR; lp_freq_poll() and
  * the getters must run in one thread (the main loop), and must not run concurrently with
  * lp_freq_push() on the same instance unless the caller masks the ISR around poll. The
- * caller owns the ::lp_freq_t storage (about 8 KiB) for its whole life.
+ * caller owns the ::lp_freq_t storage (about 9.4 KiB, mostly the 1 s phase window) for its whole life.
  */
 #ifndef LP_FREQ_H
 #define LP_FREQ_H
@@ -53,7 +59,8 @@
 extern "C" {
 #endif
 
-/** Number of cascaded one-cycle moving sums (filter order). */
+/** Number of cascaded one-cycle moving sums (filter order; two at sample level, one at
+ *  block level). */
 #define LP_FREQ_STAGES 3u
 /** Largest demodulation period N in samples (16000 Hz / 50 Hz). */
 #define LP_FREQ_MAX_N 320u
@@ -114,20 +121,23 @@ typedef struct lp_freq_stats {
 typedef struct lp_freq {
     lp_freq_config_t cfg;
     /* per-sample state (ISR) */
-    int16_t lo_c[LP_FREQ_MAX_N], lo_s[LP_FREQ_MAX_N]; /* Q14 cos, -sin */
-    uint64_t ic[LP_FREQ_STAGES], is[LP_FREQ_STAGES];   /* integrators, wrap mod 2^64 */
+    int16_t lo_c[LP_FREQ_MAX_N], lo_s[LP_FREQ_MAX_N]; /* cos, -sin, amplitude lo_amp */
+    int32_t p0c, p0s;         /* block moments: sum of products */
+    int32_t p1c, p1s;         /* ... and sum of running sums (second integrator) */
     uint32_t idx, n;          /* LO index, N */
     uint32_t bcount, b;       /* samples in current block, B */
     int32_t adc_min, adc_max;
     uint32_t clipped;
-    uint64_t q_c[LP_FREQ_QUEUE], q_s[LP_FREQ_QUEUE];   /* last-stage integrator snapshots */
-    uint64_t q_c1[LP_FREQ_QUEUE], q_s1[LP_FREQ_QUEUE]; /* first-stage snapshots */
+    int32_t q_p0c[LP_FREQ_QUEUE], q_p0s[LP_FREQ_QUEUE]; /* queued block moments */
+    int32_t q_p1c[LP_FREQ_QUEUE], q_p1s[LP_FREQ_QUEUE];
     volatile uint32_t q_w;    /* blocks written (ISR) */
     uint32_t q_r;             /* blocks read (poll) */
     /* per-block state (poll) */
     uint32_t k;               /* blocks per demodulation cycle */
-    uint64_t comb_c[LP_FREQ_STAGES + 1][LP_FREQ_MAX_K];
-    uint64_t comb_s[LP_FREQ_STAGES + 1][LP_FREQ_MAX_K];
+    uint64_t i1c, i1s, i2c, i2s; /* sample-level integrators at block ends, wrap mod 2^64 */
+    uint64_t comb_c[4][LP_FREQ_MAX_K]; /* histories: I2, first comb, second comb, I1 */
+    uint64_t comb_s[4][LP_FREQ_MAX_K];
+    uint64_t acc_c, acc_s;    /* K-block moving sum of the second comb */
     uint32_t comb_i;
     uint64_t blocks;          /* blocks processed */
     float zc_prev, zs_prev;   /* previous filter output */
@@ -139,11 +149,16 @@ typedef struct lp_freq {
     uint32_t need;            /* good blocks needed for a valid estimate */
     float level, amp;         /* running level, last-cycle amplitude (counts) */
     float amp_scale;          /* counts per |z1| */
+    int32_t lo_amp;           /* oscillator amplitude (power of two <= 2^14) */
     float floor_amp, ratio;
     float level_alpha;
     double fd_hz, blocks_per_s, scale;   /* f_d, fs/B, (1 + ppm) */
-    double su2, sq2, mu2;     /* Σu², Σq², mean u² over the window */
+    double inv_su2, inv_sq2;  /* 1/Σu², 1/Σq² over the window */
+    float mu2;                /* mean u² over the window */
+    float d0;                 /* phase step of the last estimate, rad/block (offset) */
+    double kf, kr;            /* Hz per rad/block, Hz/s per rad/block² (clock-corrected) */
     double centre_lag;        /* samples between a block's last sample and its filter centre */
+    double t_back;            /* samples from the end of the newest block to an estimate's centre */
     lp_freq_estimate_t est[LP_FREQ_EST_RING]; /* computed estimates, ring */
     uint64_t est_blk[LP_FREQ_EST_RING];        /* newest block of each */
     uint32_t e_tail, e_pub, e_read;           /* computed, published, read (counters) */
