@@ -4,3 +4,4 @@ test_fw_store_SRCS := tests/firmware/test_fw_store.c
 test_fw_store_LDLIBS := -lcmocka
 test_fw_core_SRCS := tests/firmware/test_fw_core.c
 test_fw_core_LDLIBS := -lcmocka
+TOOL_TESTS += tests/firmware/test_lepower_plug.sh

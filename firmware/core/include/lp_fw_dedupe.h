@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 #define LP_FW_DEDUPE_ID_MAX 48u         /**< longest id kept, bytes including the NUL */
-#define LP_FW_DEDUPE_SLOTS 16u          /**< ids remembered */
+#define LP_FW_DEDUPE_SLOTS 32u          /**< ids remembered (protocol: at least 16) */
 #define LP_FW_DEDUPE_KEEP_MS 600000u    /**< minimum memory of an id: 10 min */
 
 /** What was answered to a command. */

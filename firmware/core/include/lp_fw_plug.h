@@ -92,6 +92,8 @@ typedef struct lp_fw_plug_stats {
     uint32_t dropped;        /**< reports dropped from the full offline ring */
     uint32_t saves, save_errors;
     uint32_t commands, command_errors, duplicates;
+    uint32_t ignored;          /**< retained commands ignored */
+    uint32_t dropped_commands; /**< undecodable commands without a recoverable id */
     uint32_t trips;
 } lp_fw_plug_stats_t;
 
@@ -180,8 +182,16 @@ const char *lp_fw_plug_cmd_topic(lp_fw_plug_t *p);
 void lp_fw_plug_on_connect(lp_fw_plug_t *p);
 /** @brief Session lost: unacknowledged reports will be sent again. */
 void lp_fw_plug_on_disconnect(lp_fw_plug_t *p);
-/** @brief One message (topic NUL-terminated, payload len bytes, not NUL-terminated). */
-void lp_fw_plug_on_message(lp_fw_plug_t *p, const char *topic, const void *payload, size_t len);
+/**
+ * @brief One message (topic NUL-terminated, payload len bytes, not NUL-terminated;
+ *        retained: the MQTT retain flag). Commands are executed at most once per id,
+ *        refused after `expires` or before the clock is set, and answered by one ack.
+ *        A retained command is ignored (protocol 7.1). A payload that does not decode is
+ *        answered with error "invalid" when its id can be recovered, else dropped and
+ *        counted (protocol 7.9).
+ */
+void lp_fw_plug_on_message(lp_fw_plug_t *p, const char *topic, const void *payload, size_t len,
+                           int retained);
 /** @brief The broker acknowledged the QoS 1 publish with this token. */
 void lp_fw_plug_on_published(lp_fw_plug_t *p, int32_t token);
 

@@ -451,8 +451,8 @@ void lp_fw_plug_feed_cycle(lp_fw_plug_t *p, const lp_fw_cycle_input_t *c)
     int on = lp_fw_relay_is_on(&p->relay);
     double irms = on ? c->irms_a : 0.0, pw = on ? c->p_w : 0.0, q = on ? c->q_var : 0.0;
     cycle_current(p, irms);
-    /* energy: µWh = W · s / 3.6, with the remainder carried (as the meter does) */
-    double e = pw * c->duration_s / 3.6;
+    /* energy: µWh = W · s · 1e6 / 3600, with the remainder carried (as the meter does) */
+    double e = pw * c->duration_s * (1e6 / 3600.0);
     double mag = (e < 0.0 ? -e : e) + p->e_rem_uwh;
     uint64_t whole = (uint64_t)mag;
     p->e_rem_uwh = mag - (double)whole;
@@ -651,31 +651,74 @@ static const char *ack_code(lp_status_t st)
     case 312: return "tripped";
     case 330: return "expired";
     case 333: return "no_time";
-    case 331: return "unknown_command";
-    case LP_ERR_STATE: return "epoch_mismatch";
-    case LP_ERR_RANGE: return "out_of_range";
-    default: return NULL;
+    case 331: return "unsupported";
+    case LP_ERR_STATE: return "bad_confirm";
+    case LP_ERR_RANGE: return "unsupported";
+    default: return "invalid";
     }
 }
 
-void lp_fw_plug_on_message(lp_fw_plug_t *p, const char *topic, const void *payload, size_t len)
+/* The id of a command that failed to decode, when it can be recovered (protocol 7.9):
+ * the first "id" key followed by a string of 1..32 id characters. 1 when found. */
+static int recover_id(const char *s, size_t len, char *id)
 {
-    if (!p || !topic) return;
+    for (size_t k = 0; k + 4 < len; k++) {
+        if (memcmp(s + k, "\"id\"", 4) != 0) continue;
+        size_t j = k + 4;
+        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n')) j++;
+        if (j >= len || s[j] != ':') continue;
+        j++;
+        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n')) j++;
+        if (j >= len || s[j] != '"') continue;
+        j++;
+        size_t n = 0;
+        while (j + n < len && n <= LP_PROTO_ID_MAX) {
+            char c = s[j + n];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == ':' || c == '-'))
+                break;
+            n++;
+        }
+        if (n == 0 || n > LP_PROTO_ID_MAX || j + n >= len || s[j + n] != '"') return 0;
+        memcpy(id, s + j, n);
+        id[n] = 0;
+        return 1;
+    }
+    return 0;
+}
+
+void lp_fw_plug_on_message(lp_fw_plug_t *p, const char *topic, const void *payload, size_t len,
+                           int retained)
+{
+    if (!p || !topic || (!payload && len)) return;
     p->mono_ms = mono(p);
     lp_proto_kind_t kind;
     char dev[LP_PROTO_DEVICE_ID_MAX + 1];
     if (lp_proto_topic_parse(topic, strlen(topic), dev, &kind) != LP_OK || kind != LP_PROTO_CMD ||
         strcmp(dev, p->cfg.device_id) != 0)
         return;
+    if (retained) { /* protocol 7.1: a retained command is ignored, not acknowledged */
+        p->stats.ignored++;
+        return;
+    }
     p->stats.commands++;
     lp_proto_msg_t m;
     lp_proto_error_t err;
     memset(&err, 0, sizeof err);
     lp_status_t st = lp_proto_decode(LP_PROTO_CMD, (const char *)payload, len, &m, &err);
     if (st != LP_OK) {
-        /* no trustworthy id: answer under the reserved id "invalid" */
-        send_ack(p, "invalid", st, lp_status_str(st), err.message, 0);
-        logf_(p, LP_FW_LOG_WARN, "malformed command: ", err.message);
+        char id[LP_PROTO_ID_MAX + 1], msg[LP_PROTO_MESSAGE_MAX + 1];
+        size_t n = 0;
+        for (const char *a = lp_status_str(st); *a && n < 40; a++) msg[n++] = *a;
+        msg[n] = 0;
+        if (err.message) logf_(p, LP_FW_LOG_WARN, "invalid command: ", err.message);
+        if (!recover_id((const char *)payload, len, id)) { p->stats.dropped_commands++; return; }
+        if (err.message) {
+            if (n + 2 < sizeof msg) { msg[n++] = ':'; msg[n++] = ' '; }
+            for (const char *a = err.message; *a && n + 1 < sizeof msg; a++) msg[n++] = *a;
+            msg[n] = 0;
+        }
+        send_ack(p, id, LP_ERR_FW_CMD_MALFORMED, "invalid", msg, 0);
         return;
     }
     const lp_proto_cmd_t *c = &m.cmd;
@@ -689,7 +732,7 @@ void lp_fw_plug_on_message(lp_fw_plug_t *p, const char *topic, const void *paylo
     int64_t now = 0;
     int have_wall = wall(p, &now);
     uint32_t retry = 0;
-    st = lp_fw_cmd_check_expiry(c->expires_ms, have_wall, now);
+    st = have_wall ? lp_fw_cmd_check_expiry(c->expires_ms, have_wall, now) : LP_ERR_FW_NO_TIME;
     if (st == LP_OK) st = execute(p, c, &retry);
     lp_fw_dedupe_remember(&p->dedupe, c->id, p->mono_ms, lp_fw_cmd_keep_ms(c->expires_ms, have_wall, now),
                           (int32_t)st, retry);

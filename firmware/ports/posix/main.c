@@ -62,7 +62,7 @@ typedef struct app {
     lp_fw_ramflash_t flash;
     int relay_on;
     struct mosquitto *mosq;
-    int connected;
+    int connected, closing;
     double next_connect_real;
     char host[256];
     int port;
@@ -176,7 +176,8 @@ static void cb_disconnect(struct mosquitto *m, void *ud, int rc)
 static void cb_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 {
     (void)m; (void)ud;
-    lp_fw_plug_on_message(A.plug, msg->topic, msg->payload, (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0));
+    lp_fw_plug_on_message(A.plug, msg->topic, msg->payload, (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0),
+                          msg->retain);
 }
 static void cb_publish(struct mosquitto *m, void *ud, int mid)
 {
@@ -186,7 +187,7 @@ static void cb_publish(struct mosquitto *m, void *ud, int mid)
 
 static void mqtt_try_connect(void)
 {
-    if (!A.mosq || A.connected || real_now() < A.next_connect_real) return;
+    if (!A.mosq || A.connected || A.closing || real_now() < A.next_connect_real) return;
     A.next_connect_real = real_now() + 0.5;
     int rc = mosquitto_connect(A.mosq, A.host, A.port, 30);
     if (rc != MOSQ_ERR_SUCCESS && A.verbose)
@@ -574,6 +575,7 @@ int main(int argc, char **argv)
         lp_fw_plug_will(&plug, wtopic, wpay, sizeof wpay, &wlen);
         mosquitto_publish(A.mosq, &mid, wtopic, (int)wlen, wpay, 1, true);
         for (int k = 0; k < 20; k++) mqtt_service(5);
+        A.closing = 1;
         mosquitto_disconnect(A.mosq);
         mqtt_service(5);
     }
