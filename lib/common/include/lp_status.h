@@ -34,7 +34,7 @@ typedef enum lp_status {
     LP_ERR_STATE = 4,               /**< call not valid in the object's current state */
 
     /* ---- lib/meter: 100-199 ---- */
-    LP_ERR_METER_RATE = 100,        /**< sample rate outside 400..32000 Hz */
+    LP_ERR_METER_RATE = 100,        /**< sample rate outside 400..8000 Hz */
     LP_ERR_METER_ADC_BITS = 101,    /**< ADC bits outside 8..16 */
     LP_ERR_METER_SCALE = 102,       /**< volts or amps per count not finite and > 0 */
     LP_ERR_METER_NOMINAL = 103,     /**< nominal frequency is not 50 or 60 Hz */

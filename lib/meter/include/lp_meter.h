@@ -47,7 +47,7 @@
  * an ISR; lp_meter_poll(), lp_meter_cycle() and lp_meter_report() must run in one
  * thread (the main loop). The engine is not reentrant per instance; separate
  * instances are independent. The caller owns the ::lp_meter_t storage (about
- * 0.7 KiB) for the engine's whole life.
+ * 1 KiB) for the engine's whole life.
  */
 #ifndef LP_METER_H
 #define LP_METER_H
@@ -59,13 +59,13 @@
 extern "C" {
 #endif
 
-/** Voltage history length in samples (power of two). Bounds fs/(4·f_min) + 10:
- *  at 16 kHz and 45 Hz a quarter period is 89 samples. */
-#define LP_METER_DELAY_LEN 128u
+/** Voltage history length in samples (power of two). Must exceed the deepest
+ *  quadrature tap, 8 + fs/(4·f_min) + 1: at 8 kHz and f_min = 0.75 × 50 Hz that is 62. */
+#define LP_METER_DELAY_LEN 64u
 
 /** Sample-rate range accepted by lp_meter_init(), Hz. */
 #define LP_METER_RATE_MIN_HZ 400.0
-#define LP_METER_RATE_MAX_HZ 16000.0
+#define LP_METER_RATE_MAX_HZ 8000.0
 
 /** Report-interval range accepted by lp_meter_init(), ms. */
 #define LP_METER_REPORT_MIN_MS 20u
@@ -73,7 +73,7 @@ extern "C" {
 
 /** Analogue front end: how ADC counts map to volts and amps. */
 typedef struct lp_meter_frontend {
-    double sample_rate_hz;    /**< sample pairs per second, 400..16000 */
+    double sample_rate_hz;    /**< sample pairs per second, 400..8000 */
     uint8_t adc_bits;         /**< 8..16; samples lie in [-2^(bits-1), 2^(bits-1)-1] */
     double volts_per_count;   /**< V per ADC count (> 0, finite), before v_gain */
     double amps_per_count;    /**< A per ADC count (> 0, finite), before i_gain */
@@ -167,7 +167,8 @@ typedef struct lp_meter {
     uint64_t done_first;          /* first sample of the closed cycle */
     /* per-cycle state (float) */
     double f_est_hz;              /* smoothed zero-crossing frequency */
-    double zc_pos_prev;           /* position of the previous crossing, samples */
+    uint64_t zc_prev_index;       /* last sample before the previous crossing */
+    double zc_prev_frac;          /* its fractional position after that sample, 0..1 */
     uint8_t zc_prev_valid;
     uint8_t have_cycle;
     double tau_s;                 /* total voltage shift: skew - sensor phase delay, s */
@@ -175,6 +176,12 @@ typedef struct lp_meter {
     double w_f_hz;                /* frequency the weights were computed for */
     int32_t w_jq;                 /* quadrature tap the weights were computed for */
     uint8_t w_valid;
+    uint8_t was_present;          /* voltage present in the previous cycle */
+    double w_jq_f_hz;             /* frequency jq was computed for */
+    double v_per_count, a_per_count, w_per_count2; /* calibrated scales */
+    double v_noise_var, i_noise_var;               /* noise floors, counts² */
+    double uwh_per_w_sample;      /* µWh per (W · sample) */
+    double present_var;           /* voltage variance threshold for "present", counts² */
     double rem_import_uwh;        /* fractional remainders carried forward, µWh, [0, 1) */
     double rem_export_uwh;
     uint64_t energy_import_uwh, energy_export_uwh;
@@ -213,7 +220,7 @@ lp_status_t lp_meter_config_default(lp_meter_config_t *cfg);
  * @brief Initialise an engine. Energy counters start at 0 (see lp_meter_set_energy()).
  * @param m   [out] engine storage, owned by the caller for the engine's life.
  * @param cfg configuration, copied (the caller may free it after the call).
- * @return LP_OK; LP_ERR_NULL; LP_ERR_METER_RATE (outside 400..16000 Hz);
+ * @return LP_OK; LP_ERR_NULL; LP_ERR_METER_RATE (outside 400..8000 Hz);
  *         LP_ERR_METER_ADC_BITS (outside 8..16); LP_ERR_METER_SCALE (a per-count scale not
  *         finite and > 0); LP_ERR_METER_NOMINAL (not 50/60); LP_ERR_METER_SKEW (total shift
  *         outside (-8, +1) sample periods, or |phase_deg| > 20); LP_ERR_METER_GAIN (a gain not

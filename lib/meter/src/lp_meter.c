@@ -13,6 +13,32 @@
 #include <string.h>
 
 #define DELAY_MASK (LP_METER_DELAY_LEN - 1u)
+
+/* Per-cycle arithmetic precision. Double on hosts and on cores with a double-precision
+ * FPU; single precision on ARM cores without one (Cortex-M0+: no FPU; Cortex-M4F:
+ * single-precision FPU), where double runs in software at ~15 000 instructions per
+ * cycle. Sums stay 64-bit integers and report accumulators stay double in both modes.
+ * Override with -DLP_METER_SINGLE_PRECISION=0 or 1. */
+#ifndef LP_METER_SINGLE_PRECISION
+#if defined(__arm__) && !(defined(__ARM_FP) && (__ARM_FP & 8))
+#define LP_METER_SINGLE_PRECISION 1
+#else
+#define LP_METER_SINGLE_PRECISION 0
+#endif
+#endif
+#if LP_METER_SINGLE_PRECISION
+typedef float real_t;
+#define R_SQRT sqrtf
+#define R_SIN sinf
+#define R_FLOOR floorf
+#define R_FABS fabsf
+#else
+typedef double real_t;
+#define R_SQRT sqrt
+#define R_SIN sin
+#define R_FLOOR floor
+#define R_FABS fabs
+#endif
 #define PI_D 3.14159265358979323846
 
 /* Offset tracking: each cycle moves the offset by 1/2^OFFSET_SHIFT of the cycle's
@@ -131,6 +157,18 @@ lp_status_t lp_meter_init(lp_meter_t *m, const lp_meter_config_t *cfg)
     m->jq = quad_tap(m, m->f_est_hz);
     m->acc.jq = m->jq;
     set_cycle_bounds(m, 1);
+    m->was_present = 1;
+    m->w_jq_f_hz = m->f_est_hz;
+    m->v_per_count = fe->volts_per_count * fe->v_gain;
+    m->a_per_count = fe->amps_per_count * fe->i_gain;
+    m->w_per_count2 = m->v_per_count * m->a_per_count;
+    m->v_noise_var = fe->v_noise_rms_counts * fe->v_noise_rms_counts;
+    m->i_noise_var = fe->i_noise_rms_counts * fe->i_noise_rms_counts;
+    m->uwh_per_w_sample = 1e6 / 3600.0 / fe->sample_rate_hz;
+    {
+        double thr = VOLTAGE_PRESENT_FRAC * (double)m->adc_max;
+        m->present_var = thr * thr / 2.0; /* variance of a sine whose peak is thr */
+    }
     m->report_k = 1;
     m->report_next_end = (uint64_t)((double)cfg->report_ms * fe->sample_rate_hz / 1000.0 + 0.5);
     return LP_OK;
@@ -256,25 +294,25 @@ unsigned lp_meter_push(lp_meter_t *m, int32_t v, int32_t i)
 /* Sinusoidal interpolation of samples at integer offsets t1 = j and t2 = j + 1 to
  * the offset t (all in samples), for angular frequency w (rad/sample):
  * x(t) = [sin(w(t2 - t)) x(t1) + sin(w(t - t1)) x(t2)] / sin(w). */
-static void sin_weights(double w, double t, int32_t j, double *a1, double *a2)
+static void sin_weights(real_t w, real_t t, int32_t j, double *a1, double *a2)
 {
-    double s = sin(w);
-    *a1 = sin(w * ((double)j + 1.0 - t)) / s;
-    *a2 = sin(w * (t - (double)j)) / s;
+    real_t s = R_SIN(w);
+    *a1 = (double)(R_SIN(w * ((real_t)j + (real_t)1 - t)) / s);
+    *a2 = (double)(R_SIN(w * (t - (real_t)j)) / s);
 }
 
-static void energy_add(lp_meter_t *m, double p_w, uint32_t n)
+static void energy_add(lp_meter_t *m, real_t p_w, uint32_t n)
 {
-    double uwh = p_w * (double)n / m->cfg.fe.sample_rate_hz * (1e6 / 3600.0);
-    if (uwh >= 0.0) {
-        double total = uwh + m->rem_import_uwh;
-        double whole = floor(total);
-        m->rem_import_uwh = total - whole;
+    real_t uwh = p_w * (real_t)n * (real_t)m->uwh_per_w_sample;
+    if (uwh >= (real_t)0) {
+        real_t total = uwh + (real_t)m->rem_import_uwh;
+        real_t whole = R_FLOOR(total);
+        m->rem_import_uwh = (double)(total - whole);
         m->energy_import_uwh += (uint64_t)whole;
     } else {
-        double total = -uwh + m->rem_export_uwh;
-        double whole = floor(total);
-        m->rem_export_uwh = total - whole;
+        real_t total = -uwh + (real_t)m->rem_export_uwh;
+        real_t whole = R_FLOOR(total);
+        m->rem_export_uwh = (double)(total - whole);
         m->energy_export_uwh += (uint64_t)whole;
     }
 }
@@ -329,44 +367,44 @@ unsigned lp_meter_poll(lp_meter_t *m)
     m->pending = 0;
 
     const lp_meter_frontend_t *fe = &m->cfg.fe;
-    const double fs = fe->sample_rate_hz;
-    const double n = (double)c.n;
-    const double mv = (double)c.sv / n;
-    const double mi = (double)c.si / n;
-    const double dc = mv * mi;
-    double vvar = (double)c.svv / n - mv * mv;
-    double ivar = (double)c.sii / n - mi * mi;
-    if (vvar < 0.0) {
-        vvar = 0.0;
+    const real_t n = (real_t)c.n;
+    const real_t mv = (real_t)c.sv / n;
+    const real_t mi = (real_t)c.si / n;
+    const real_t dc = mv * mi;
+    real_t vvar = (real_t)c.svv / n - mv * mv;
+    real_t ivar = (real_t)c.sii / n - mi * mi;
+    if (vvar < (real_t)0) {
+        vvar = 0;
     }
-    if (ivar < 0.0) {
-        ivar = 0.0;
+    if (ivar < (real_t)0) {
+        ivar = 0;
     }
-    const double cp0 = (double)c.cp0 / n - dc;
-    const double cp1 = (double)c.cp1 / n - dc;
-    const double cq0 = (double)c.cq0 / n - dc;
-    const double cq1 = (double)c.cq1 / n - dc;
+    const real_t cp0 = (real_t)c.cp0 / n - dc;
+    const real_t cp1 = (real_t)c.cp1 / n - dc;
+    const real_t cq0 = (real_t)c.cq0 / n - dc;
+    const real_t cq1 = (real_t)c.cq1 / n - dc;
 
     /* Voltage presence and the zero-crossing frequency. */
-    const double full_scale = (double)m->adc_max;
-    const int present = sqrt(vvar) >= VOLTAGE_PRESENT_FRAC * full_scale / 1.41421356237;
-    double f_cycle = 0.0;
+    const int present = vvar >= (real_t)m->present_var;
+    real_t f_cycle = 0;
     if (present && c.crossed && c.zc_before < c.zc_after) {
-        double frac = (double)c.zc_before / (double)(c.zc_before - c.zc_after); /* 0..1 */
-        double pos = (double)(first + c.n - 1u) + frac;
+        /* crossing between the cycle's last sample and the next, at fraction frac */
+        real_t frac = (real_t)c.zc_before / (real_t)(c.zc_before - c.zc_after); /* 0..1 */
+        uint64_t last = first + c.n - 1u;
         if (m->zc_prev_valid && !c.merged) {
-            double period = pos - m->zc_pos_prev;
-            if (period > 0.0) {
-                f_cycle = fs / period;
-                double fn = (double)fe->nominal_hz;
-                if (f_cycle > 0.75 * fn && f_cycle < 1.3 * fn) {
-                    m->f_est_hz += (f_cycle - m->f_est_hz) / FZC_SMOOTH;
+            real_t period = (real_t)(last - m->zc_prev_index) + frac - (real_t)m->zc_prev_frac;
+            if (period > (real_t)0) {
+                f_cycle = (real_t)fe->sample_rate_hz / period;
+                real_t fn = (real_t)fe->nominal_hz;
+                if (f_cycle > (real_t)0.75 * fn && f_cycle < (real_t)1.3 * fn) {
+                    m->f_est_hz += ((double)f_cycle - m->f_est_hz) / FZC_SMOOTH;
                 } else {
-                    f_cycle = 0.0;
+                    f_cycle = 0;
                 }
             }
         }
-        m->zc_pos_prev = pos;
+        m->zc_prev_index = last;
+        m->zc_prev_frac = (double)frac;
         m->zc_prev_valid = 1;
     } else {
         m->zc_prev_valid = 0;
@@ -377,35 +415,40 @@ unsigned lp_meter_poll(lp_meter_t *m)
      * quadrature tap changed: sin() is the costliest step of a cycle on a small core. */
     const double f_use = present ? m->f_est_hz : (double)fe->nominal_hz;
     if (!m->w_valid || fabs(f_use - m->w_f_hz) > WEIGHT_RETUNE_HZ || c.jq != m->w_jq) {
+        const double fs = fe->sample_rate_hz;
         const double w = 2.0 * PI_D * f_use / fs;
         const double tp = m->tau_s * fs;
         const double tq = tp - fs / (4.0 * f_use);
-        sin_weights(w, tp, m->jp, &m->w_p[0], &m->w_p[1]);
-        sin_weights(w, tq, c.jq, &m->w_q[0], &m->w_q[1]);
+        sin_weights((real_t)w, (real_t)tp, m->jp, &m->w_p[0], &m->w_p[1]);
+        sin_weights((real_t)w, (real_t)tq, c.jq, &m->w_q[0], &m->w_q[1]);
         m->w_f_hz = f_use;
         m->w_jq = c.jq;
         m->w_valid = 1;
     }
-    const double pscale = fe->volts_per_count * fe->v_gain * fe->amps_per_count * fe->i_gain;
-    const double p_w = (m->w_p[0] * cp0 + m->w_p[1] * cp1) * pscale;
-    const double q_var = (m->w_q[0] * cq0 + m->w_q[1] * cq1) * pscale;
+    const real_t pscale = (real_t)m->w_per_count2;
+    const real_t p_w = ((real_t)m->w_p[0] * cp0 + (real_t)m->w_p[1] * cp1) * pscale;
+    const real_t q_var = ((real_t)m->w_q[0] * cq0 + (real_t)m->w_q[1] * cq1) * pscale;
 
     /* Cycle values. */
     lp_meter_values_t *cy = &m->cycle;
-    double vms = vvar - fe->v_noise_rms_counts * fe->v_noise_rms_counts;
-    double ims = ivar - fe->i_noise_rms_counts * fe->i_noise_rms_counts;
-    cy->vrms_v = sqrt(vms > 0.0 ? vms : 0.0) * fe->volts_per_count * fe->v_gain;
-    cy->irms_a = sqrt(ims > 0.0 ? ims : 0.0) * fe->amps_per_count * fe->i_gain;
-    cy->p_w = p_w;
-    cy->q_var = q_var;
-    cy->s_va = cy->vrms_v * cy->irms_a;
-    cy->pf = cy->s_va > 0.0 ? p_w / cy->s_va : 0.0;
-    if (cy->pf > 1.0) {
-        cy->pf = 1.0;
-    } else if (cy->pf < -1.0) {
-        cy->pf = -1.0;
+    real_t vms = vvar - (real_t)m->v_noise_var;
+    real_t ims = ivar - (real_t)m->i_noise_var;
+    real_t vrms = R_SQRT(vms > (real_t)0 ? vms : (real_t)0) * (real_t)m->v_per_count;
+    real_t irms = R_SQRT(ims > (real_t)0 ? ims : (real_t)0) * (real_t)m->a_per_count;
+    real_t s_va = vrms * irms;
+    real_t pf = s_va > (real_t)0 ? p_w / s_va : (real_t)0;
+    if (pf > (real_t)1) {
+        pf = 1;
+    } else if (pf < (real_t)-1) {
+        pf = -1;
     }
-    cy->f_zc_hz = f_cycle;
+    cy->vrms_v = (double)vrms;
+    cy->irms_a = (double)irms;
+    cy->p_w = (double)p_w;
+    cy->q_var = (double)q_var;
+    cy->s_va = (double)s_va;
+    cy->pf = (double)pf;
+    cy->f_zc_hz = (double)f_cycle;
     cy->first_sample = first;
     cy->n_samples = c.n;
     cy->n_cycles = 1;
@@ -417,8 +460,8 @@ unsigned lp_meter_poll(lp_meter_t *m)
 
     /* Next cycle's settings: offsets, hysteresis, bounds, quadrature tap. */
     {
-        int32_t dv = (int32_t)floor(mv + 0.5);
-        int32_t di = (int32_t)floor(mi + 0.5);
+        int32_t dv = (int32_t)R_FLOOR(mv + (real_t)0.5);
+        int32_t di = (int32_t)R_FLOOR(mi + (real_t)0.5);
         if (!m->offsets_valid) {
             m->off_v += dv;
             m->off_i += di;
@@ -435,24 +478,30 @@ unsigned lp_meter_poll(lp_meter_t *m)
         }
     }
     if (present) {
-        double peak = sqrt(2.0 * vvar);
-        int32_t h = (int32_t)(peak / 4.0);
+        real_t peak = R_SQRT((real_t)2 * vvar);
+        int32_t h = (int32_t)(peak / (real_t)4);
         m->hyst = h > 1 ? h : 1;
     }
-    set_cycle_bounds(m, present);
-    m->jq = quad_tap(m, f_use);
+    if (present != m->was_present) {
+        set_cycle_bounds(m, present);
+        m->was_present = (uint8_t)present;
+    }
+    if (m->w_jq_f_hz != f_use) {
+        m->jq = quad_tap(m, f_use);
+        m->w_jq_f_hz = f_use;
+    }
 
     /* Report window. */
     unsigned ev = LP_METER_EV_CYCLE;
     if (m->r_n == 0u) {
         m->r_first = first;
     }
-    m->r_vvar += vvar * n;
-    m->r_ivar += ivar * n;
-    m->r_p += p_w * n;
-    m->r_q += q_var * n;
+    m->r_vvar += (double)(vvar * n);
+    m->r_ivar += (double)(ivar * n);
+    m->r_p += (double)(p_w * n);
+    m->r_q += (double)(q_var * n);
     if (present) {
-        m->r_f += f_use * n;
+        m->r_f += f_use * (double)c.n;
         m->r_fn += c.n;
         m->r_vpresent = 1;
     }
