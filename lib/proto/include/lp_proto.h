@@ -176,8 +176,8 @@ lp_status_t lp_proto_topic_build(char *buf, size_t cap, const char *device_id,
 
 /**
  * @brief Parse a topic `lepower/<device_id>/<kind>`.
- * @param topic      topic bytes (need not be NUL-terminated), at most 256 considered.
- * @param len        topic length in bytes.
+ * @param topic      topic bytes (need not be NUL-terminated); only read during the call.
+ * @param len        topic length in bytes; above 256 is LP_ERR_PROTO_TOPIC.
  * @param device_id  out, optional (may be NULL): NUL-terminated id, buffer of at
  *                   least LP_PROTO_DEVICE_ID_MAX + 1 bytes.
  * @param kind       out, optional.
