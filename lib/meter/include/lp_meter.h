@@ -130,9 +130,12 @@ typedef struct lp_meter_stats {
     uint32_t merged_cycles;       /**< cycles merged because lp_meter_poll() ran late */
 } lp_meter_stats_t;
 
-/** Accumulators of one cycle, integer (filled by the per-sample path). Internal. */
+/** Accumulators of one cycle, integer (filled by the per-sample path). Internal.
+ *  Σv and Σi fit 32 bits: a cycle holds at most fs/(0.75·f_nom) ≤ 214 samples of
+ *  at most 2^17 counts after offset removal. */
 typedef struct lp_meter_acc_ {
-    int64_t sv, si;               /* Σ v_c, Σ i_c */
+    int32_t sv, si;               /* Σ v_c, Σ i_c over this cycle */
+    int64_t svm, sim;             /* the same, for merged cycles (see done) */
     int64_t svv, sii;             /* Σ v_c², Σ i_c² */
     int64_t cp0, cp1;             /* Σ v_c[m+jp]·i_c[m], Σ v_c[m+jp+1]·i_c[m] */
     int64_t cq0, cq1;             /* Σ v_c[m+jq]·i_c[m], Σ v_c[m+jq+1]·i_c[m] */
@@ -162,7 +165,6 @@ typedef struct lp_meter {
     uint8_t offsets_valid;
     lp_meter_acc_t acc;           /* cycle being accumulated */
     lp_meter_acc_t done;          /* closed cycle waiting for poll */
-    uint64_t sample_index;        /* index of the next sample to be processed */
     uint64_t cycle_first;         /* first sample of the cycle being accumulated */
     uint64_t done_first;          /* first sample of the closed cycle */
     /* per-cycle state (float) */

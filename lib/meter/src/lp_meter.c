@@ -201,8 +201,8 @@ static int32_t clamp(int32_t x, int32_t lo, int32_t hi, uint32_t *count)
 
 static void acc_merge(lp_meter_acc_t *dst, const lp_meter_acc_t *src)
 {
-    dst->sv += src->sv;
-    dst->si += src->si;
+    dst->svm += src->sv;
+    dst->sim += src->si;
     dst->svv += src->svv;
     dst->sii += src->sii;
     dst->cp0 += src->cp0;
@@ -220,7 +220,6 @@ unsigned lp_meter_push(lp_meter_t *m, int32_t v, int32_t i)
 {
     v = clamp(v, m->adc_min, m->adc_max, &m->stats.clipped_v);
     i = clamp(i, m->adc_min, m->adc_max, &m->stats.clipped_i);
-    m->stats.samples++;
 
     uint32_t w = (m->widx + 1u) & DELAY_MASK;
     m->delay[w] = (int16_t)v;
@@ -259,7 +258,6 @@ unsigned lp_meter_push(lp_meter_t *m, int32_t v, int32_t i)
         a->cq1 += (int64_t)q1 * im;
     }
     a->n++;
-    m->sample_index++;
 
     if (vm < -m->hyst) {
         m->armed = 1;
@@ -281,10 +279,12 @@ unsigned lp_meter_push(lp_meter_t *m, int32_t v, int32_t i)
         m->stats.merged_cycles++;
     } else {
         m->done = *a;
+        m->done.svm = a->sv;
+        m->done.sim = a->si;
         m->done_first = m->cycle_first;
         m->pending = 1;
     }
-    m->cycle_first = m->sample_index;
+    m->cycle_first += a->n;
     memset(a, 0, sizeof *a);
     a->jq = m->jq;
     m->armed = 0;
@@ -368,8 +368,8 @@ unsigned lp_meter_poll(lp_meter_t *m)
 
     const lp_meter_frontend_t *fe = &m->cfg.fe;
     const real_t n = (real_t)c.n;
-    const real_t mv = (real_t)c.sv / n;
-    const real_t mi = (real_t)c.si / n;
+    const real_t mv = (real_t)c.svm / n;
+    const real_t mi = (real_t)c.sim / n;
     const real_t dc = mv * mi;
     real_t vvar = (real_t)c.svv / n - mv * mv;
     real_t ivar = (real_t)c.sii / n - mi * mi;
@@ -545,5 +545,7 @@ lp_status_t lp_meter_stats(const lp_meter_t *m, lp_meter_stats_t *out)
         return LP_ERR_NULL;
     }
     *out = m->stats;
+    /* pushed = processed (closed cycles + the open one) + the newest, not yet processed */
+    out->samples = m->cycle_first + m->acc.n + (m->started ? 1u : 0u);
     return LP_OK;
 }
