@@ -3,3 +3,4 @@
 TESTS += test_freq
 test_freq_SRCS := tests/freq/test_freq.c tests/freq/freq_cond.c tools/siggen/lp_siggen.c tools/common/lp_recording.c
 test_freq_LDLIBS := -lcmocka
+TOOL_TESTS += tests/freq/test_grid_stream.sh

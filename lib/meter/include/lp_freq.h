@@ -105,6 +105,9 @@ typedef struct lp_freq_estimate {
     double rocof_hz_s;      /**< rate of change of frequency, Hz/s (0 when invalid) */
     double amplitude_counts;/**< fundamental peak amplitude over the last cycle, counts */
     uint8_t valid;          /**< 1 when f_hz and rocof_hz_s are measured values */
+    uint8_t settling;       /**< when invalid: 1 if only because the filter and window are
+                                 still filling (after init or after the voltage returned) while
+                                 the voltage is present; 0 for a missing/collapsed voltage */
 } lp_freq_estimate_t;
 
 /** Counters for diagnostics. */

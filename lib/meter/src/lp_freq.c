@@ -182,6 +182,7 @@ static void make_estimate(lp_freq_t *f, int valid)
     e->t_sample = (double)((blk + 1u) * f->b) - f->t_back;
     e->amplitude_counts = (double)f->amp;
     e->valid = (uint8_t)(valid ? 1 : 0);
+    e->settling = (uint8_t)(!valid && f->run > 0 ? 1 : 0);
     e->f_hz = 0.0;
     e->rocof_hz_s = 0.0;
     if (!valid) return;
@@ -215,7 +216,7 @@ static int publish(lp_freq_t *f, int good)
         uint32_t slot = f->e_pub & (LP_FREQ_EST_RING - 1u);
         lp_freq_estimate_t *e = &f->est[slot];
         if (good && now - f->est_blk[slot] < f->hold) break;
-        if (!good && e->valid) { e->valid = 0; e->f_hz = 0.0; e->rocof_hz_s = 0.0; }
+        if (!good) { e->valid = 0; e->settling = 0; e->f_hz = 0.0; e->rocof_hz_s = 0.0; }
         e->avail_sample = (now + 1u) * f->b - 1u;
         f->estimates++;
         if (!e->valid) f->invalid++;
