@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Conformance vectors (tests/vectors/) and lepower-proto-check CLI behaviour. TAP-style output.
+# Conformance vectors (tests/vectors/), differential checks against Python's json and
+# decimal arithmetic, and lepower-proto-check CLI behaviour. TAP-style output.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 B=${B:-build/host}
@@ -9,6 +10,7 @@ ok() { echo "ok - $*"; }
 nok() { echo "not ok - $*"; fail=1; }
 
 python3 tests/proto/check_vectors.py "$tool" tests/vectors || fail=1
+python3 tests/proto/check_oracle.py "$tool" || fail=1
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 good='{"v":1,"ts":1764500000,"boot":3,"seq":1,"interval":1,"power":1.5,"energy_import":2,"energy_export":0,"energy_epoch":0}'
