@@ -35,6 +35,34 @@
  * without trailing zeros) into the caller's buffer. Encoders never write past
  * `cap`; call with `buf == NULL, cap == 0` to learn the size.
  *
+ * ## Usage
+ * Receiver (hub), for every MQTT message:
+ * ```c
+ * lp_proto_kind_t kind;
+ * char dev[LP_PROTO_DEVICE_ID_MAX + 1];
+ * static lp_proto_msg_t msg;            // 800 B: keep it off small stacks
+ * lp_proto_error_t err;
+ * if (lp_proto_topic_parse(topic, strlen(topic), dev, &kind) != LP_OK) { count_bad_topic(); return; }
+ * if (lp_proto_decode(kind, payload, payload_len, &msg, &err) != LP_OK) {
+ *     count_bad(dev, lp_status_str(err.status));   // e.g. "too_many_decimals" at err.offset
+ *     return;                                      // never store any part of it
+ * }
+ * if (kind == LP_PROTO_TELEMETRY) store(dev, &msg.telemetry);   // dedupe on (dev, boot, seq, ts_ms)
+ * ```
+ * Device (plug):
+ * ```c
+ * char topic[LP_PROTO_TOPIC_BUF], payload[LP_PROTO_PAYLOAD_MAX];
+ * size_t len;
+ * lp_proto_telemetry_t t = {0};
+ * t.ts_ms = now_ms; t.boot = boot; t.seq = seq++; t.interval_ms = 1000;
+ * t.power_mw = p_mw; t.energy_import_mwh = e_in; t.energy_export_mwh = e_out;
+ * t.has_frequency = locked; t.frequency_uhz = f_uhz;
+ * lp_proto_topic_build(topic, sizeof topic, "plug-01", LP_PROTO_TELEMETRY, NULL);
+ * if (lp_proto_encode_telemetry(&t, payload, sizeof payload, &len) == LP_OK)
+ *     mqtt_publish(topic, payload, len, lp_proto_kind_qos(LP_PROTO_TELEMETRY),
+ *                  lp_proto_kind_retained(LP_PROTO_TELEMETRY));
+ * ```
+ *
  * ## Context and memory
  * No malloc, no OS calls, no floating point, no global state. Every function is
  * reentrant and thread-safe (caller-owned buffers), may be called from any thread,
