@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -172,15 +173,15 @@ static void test_dedupe(void **st)
     assert_int_equal(e.retry_after_ms, 4200);
     assert_int_equal(lp_fw_dedupe_seen(&d, "a1", 1001, &e), 0); /* forgotten */
     assert_int_equal(lp_fw_dedupe_seen(&d, "a2", 0, &e), 0);
-    /* 16 slots: the 17th id evicts the oldest */
+    /* a full table: one more id replaces the oldest */
     char id[8];
-    for (int k = 0; k < 17; k++) {
-        id[0] = 'c'; id[1] = (char)('a' + k); id[2] = 0;
+    for (int k = 0; k < (int)LP_FW_DEDUPE_SLOTS + 1; k++) {
+        snprintf(id, sizeof id, "c%d", k);
         lp_fw_dedupe_remember(&d, id, 2000, 600000, 0, 0);
     }
-    assert_int_equal(lp_fw_dedupe_seen(&d, "ca", 2001, NULL), 0);
-    assert_int_equal(lp_fw_dedupe_seen(&d, "cb", 2001, NULL), 1);
-    assert_int_equal(lp_fw_dedupe_seen(&d, "cq", 2001, NULL), 1);
+    assert_int_equal(lp_fw_dedupe_seen(&d, "c0", 2001, NULL), 0); /* the oldest was replaced */
+    assert_int_equal(lp_fw_dedupe_seen(&d, "c1", 2001, NULL), 1);
+    assert_int_equal(lp_fw_dedupe_seen(&d, "c32", 2001, NULL), 1);
     /* long ids compare on their first 47 bytes */
     char l1[80], l2[80];
     memset(l1, 'x', 79); l1[79] = 0;
