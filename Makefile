@@ -84,11 +84,12 @@ tests: $(addprefix $(B)/bin/,$(TESTS))
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
 # ---- test command -------------------------------------------------------------
+# Every test runs even after a failure; the target fails at the end if any did.
 unit: tests
-	@set -e; for t in $(TESTS); do echo "== $$t"; LP_SHARED_DATA=$(CURDIR)/../shared/data $(B)/bin/$$t; done
+	@rc=0; for t in $(TESTS); do echo "== $$t"; LP_SHARED_DATA=$(CURDIR)/../shared/data $(B)/bin/$$t || rc=1; done; exit $$rc
 
 tool-tests: tools
-	@set -e; for t in $(TOOL_TESTS); do echo "== $$t"; B=$(B) bash $$t; done
+	@rc=0; for t in $(TOOL_TESTS); do echo "== $$t"; B=$(B) bash $$t || rc=1; done; exit $$rc
 
 sanitize:
 	$(MAKE) B=build/asan SAN=1 OPT="-O1 -g" unit tool-tests

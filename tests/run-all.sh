@@ -6,7 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-log=$(mktemp -d)/test.log
+mkdir -p build/test-output
+log=build/test-output/test.log
+: >"$log"
 failed_stages=()
 pass=0; fail=0
 
