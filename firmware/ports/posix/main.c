@@ -547,7 +547,7 @@ int main(int argc, char **argv)
                 lp_fw_plug_feed_cycle(&plug, &ci);
             }
         }
-        mqtt_service(catching ? 0 : 2);
+        mqtt_service(catching ? 0 : (A.speed >= 10.0 ? 2 : 10)); /* 10 ms ticks in real time */
     }
 
     uint64_t ei, ee;
