@@ -19,8 +19,10 @@
  * All integers little-endian.
  * - A save programs the next blank slot and reads it back; only then does it return
  *   LP_OK. A slot that is not blank or does not read back (cut or bad cell) is skipped.
- * - When the current sector is full, the next sector in circular order (the one with the
- *   oldest records) is erased and writing continues there. Every sector is therefore
+ * - When a save fills the current sector, the next sector in circular order (the one with
+ *   the oldest records) is erased at once and writing continues there; the next save is
+ *   then a single program operation, which is what the power-fail warning path needs
+ *   (hold-up time: one 32-byte program and read-back, no erase). Every sector is therefore
  *   erased once per (sector_count x slots per sector) saves: wear is spread evenly.
  * - Open scans every slot and takes the valid record (layout tag, CRC) with the
  *   highest seq. A cut during a write leaves that slot invalid (CRC) so the previous

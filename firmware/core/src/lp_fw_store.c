@@ -181,6 +181,20 @@ lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec)
         s->seq = seq;
         s->last = *rec;
         s->stats.saves++;
+        if (s->slot >= s->slots) {
+            /* Sector full: erase the next one now, so that the next save (perhaps the
+             * power-fail save, within the hold-up time) is a program only. A failure
+             * here leaves sector_ready 0 and the next save erases again. */
+            uint32_t next = (s->sector + 1u) % f->sector_count;
+            if (f->erase(f->ctx, next) == LP_OK) {
+                s->stats.erases++;
+                s->sector = next;
+                s->slot = 0;
+            } else {
+                s->stats.flash_errors++;
+                s->sector_ready = 0;
+            }
+        }
         return LP_OK;
     }
     return LP_ERR_FW_STORE_FULL;
