@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lp_freq.h"
+#include "lp_meter.h"
 #include "../../tools/siggen/lp_siggen.h"
 #include "freq_cond.h"
 #include "../../tools/common/lp_recording.h"
@@ -314,6 +315,71 @@ static void no_voltage(void **state)
     assert_true(first_valid_s < 1.0 + 0.2);
 }
 
+/* The metering engine embeds the estimator: report f_hz/rocof_hz_s are the mean of the
+ * estimates published in the window (the window shifted back by the estimator delay). */
+static void meter_reports(void **state)
+{
+    (void)state;
+    static lp_meter_t m;
+    const double rampv[] = {0.0, 1.0};
+    for (int k = 0; k < 2; k++) {
+        lp_meter_config_t c;
+        lp_meter_config_default(&c);
+        c.report_ms = 100;
+        assert_int_equal(lp_meter_init(&m, &c), LP_OK);
+        lp_sig_t s = sig_at(4000, 49.8);
+        s.ramp_hz_s = rampv[k]; s.ramp_start_s = 0.0;
+        lp_siggen_t g;
+        lp_siggen_init(&g, &s);
+        double d = lp_freq_delay_s(&m.freq), maxfe = 0, maxrfe = 0;
+        unsigned n = 0, ninv = 0;
+        for (uint64_t i = 0; i < 40000; i++) {
+            int32_t v = lp_siggen_counts(&g, i);
+            if (!lp_meter_push(&m, v, v / 8) || !(lp_meter_poll(&m) & LP_METER_EV_REPORT)) continue;
+            lp_meter_report_t r;
+            assert_int_equal(lp_meter_report(&m, &r), LP_OK);
+            double t0 = (double)r.v.first_sample / 4000.0, t1 = t0 + r.v.n_samples / 4000.0;
+            if (t0 < 0.3) continue;
+            if (!r.v.f_valid) { ninv++; continue; }
+            double truth = lp_sig_mean_freq(&s, t0 - d, t1 - d);
+            if (fabs(r.v.f_hz - truth) > maxfe) maxfe = fabs(r.v.f_hz - truth);
+            if (fabs(r.v.rocof_hz_s - rampv[k]) > maxrfe) maxrfe = fabs(r.v.rocof_hz_s - rampv[k]);
+            n++;
+        }
+        printf("  lp_meter 100 ms reports, %s: %u reports, max|FE| %.4f mHz (window shifted by %.3f s),"
+               " max|RFE| %.4f Hz/s\n", k ? "ramp +1 Hz/s" : "steady 49.8 Hz", n, maxfe * 1e3, d, maxrfe);
+        assert_true(ninv == 0 && n > 90);
+        assert_true(maxfe <= (k ? 5e-3 : 1e-3));
+        assert_true(maxrfe <= 0.05);
+    }
+    /* collapse: reports after it carry no frequency, reports before it do */
+    lp_meter_config_t c;
+    lp_meter_config_default(&c);
+    c.report_ms = 100;
+    assert_int_equal(lp_meter_init(&m, &c), LP_OK);
+    lp_sig_t s = sig_at(4000, 50.0);
+    s.ramp_hz_s = -2.0; s.ramp_start_s = 1.0; s.collapse_s = 2.0; s.collapse_len_s = 0.03;
+    s.collapse_to = 0.05;
+    lp_siggen_t g;
+    lp_siggen_init(&g, &s);
+    int bad = 0;
+    for (uint64_t i = 0; i < 16000; i++) {
+        int32_t v = lp_siggen_counts(&g, i);
+        if (!lp_meter_push(&m, v, 0) || !(lp_meter_poll(&m) & LP_METER_EV_REPORT)) continue;
+        lp_meter_report_t r;
+        lp_meter_report(&m, &r);
+        double t1 = (double)(r.v.first_sample + r.v.n_samples) / 4000.0;
+        if (t1 > 0.35 && t1 < 2.0 && !r.v.f_valid) bad = 1;
+        if (t1 > 2.1 && r.v.f_valid) bad = 1;
+    }
+    assert_false(bad);
+    c.fe.clock_ppm = 5000;
+    assert_int_equal(lp_meter_init(&m, &c), LP_ERR_METER_FREQ_CONFIG);
+    lp_meter_config_default(&c);
+    c.freq_window_ms = 5;
+    assert_int_equal(lp_meter_init(&m, &c), LP_ERR_METER_FREQ_CONFIG);
+}
+
 /* ---- real recordings --------------------------------------------------------------- */
 
 static const char *shared_dir(void)
@@ -501,6 +567,7 @@ int main(void)
         cmocka_unit_test(clock_ppm),
         cmocka_unit_test(robustness),
         cmocka_unit_test(no_voltage),
+        cmocka_unit_test(meter_reports),
         cmocka_unit_test(real_400hz),
         cmocka_unit_test(real_2khz),
     };

@@ -52,36 +52,6 @@ static const char *USAGE =
     "\n"
     "Exit status: 0 success, 2 bad usage or bad input (message on stderr).\n";
 
-/* Frequency estimates published during one report window. */
-typedef struct freq_acc {
-    double sum_f, sum_r;
-    unsigned n, invalid;
-} freq_acc_t;
-
-static void freq_collect(lp_freq_t *fq, freq_acc_t *a)
-{
-    lp_freq_estimate_t e;
-    while (lp_freq_next(fq, &e) == LP_OK) {
-        if (e.valid) {
-            a->sum_f += e.f_hz;
-            a->sum_r += e.rocof_hz_s;
-            a->n++;
-        } else if (!e.settling) {
-            a->invalid++;
-        }
-    }
-}
-
-static void print_freq(freq_acc_t *a)
-{
-    if (a->n > 0 && a->invalid == 0) {
-        printf("%.5f,%.4f,", a->sum_f / a->n, a->sum_r / a->n);
-    } else {
-        printf(",,");
-    }
-    memset(a, 0, sizeof *a);
-}
-
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
 {
     char *end = NULL;
@@ -108,7 +78,7 @@ static long to_counts(double x, double per_count, long lo, long hi)
 }
 
 static void print_values(double t_s, const lp_meter_values_t *v, uint64_t imp_uwh,
-                         uint64_t exp_uwh, int with_energy, freq_acc_t *fa)
+                         uint64_t exp_uwh, int with_energy)
 {
     printf("%.6f,%.4f,%.5f,%.3f,%.3f,%.3f,", t_s, v->vrms_v, v->irms_a, v->p_w, v->s_va,
            v->q_var);
@@ -116,7 +86,11 @@ static void print_values(double t_s, const lp_meter_values_t *v, uint64_t imp_uw
         printf("%.5f", v->pf);
     }
     printf(",");
-    print_freq(fa);
+    if (v->f_valid) {
+        printf("%.5f,%.4f,", v->f_hz, v->rocof_hz_s);
+    } else {
+        printf(",,");
+    }
     if (with_energy) {
         printf("%.6f,%.6f", (double)imp_uwh * 1e-6, (double)exp_uwh * 1e-6);
     } else {
@@ -300,6 +274,7 @@ int main(int argc, char **argv)
     cfg.fe.i_noise_rms_counts = i_noise / cfg.fe.amps_per_count;
     cfg.report_ms = (uint32_t)report_ms;
     cfg.fe.nominal_hz = (uint16_t)nominal;
+    cfg.fe.clock_ppm = ppm;
     lp_meter_t *m = malloc(sizeof *m);
     lp_freq_t *fq = malloc(sizeof *fq);
     if (m == NULL || fq == NULL) {
@@ -326,6 +301,7 @@ int main(int argc, char **argv)
     fcfg.nominal_hz = (uint16_t)nominal;
     fcfg.adc_bits = (uint8_t)nb;
     fcfg.clock_ppm = ppm;
+    fcfg.min_amplitude_counts = 0.01 * (full - 1.0); /* the engine's "no voltage" */
     if (grid_ms > 0) {
         fcfg.window_ms = grid_ms < 1000 ? (uint32_t)grid_ms : 1000u;
         fcfg.hop_ms = grid_ms < 1000 ? (uint32_t)grid_ms : 1000u;
@@ -346,17 +322,12 @@ int main(int argc, char **argv)
         lp_recording_free(&rec);
         return rc;
     }
-    freq_acc_t fa;
-    memset(&fa, 0, sizeof fa);
 
     printf("t_s,vrms_v,irms_a,p_w,s_va,q_var,pf,f_hz,rocof_hz_s,e_import_wh,e_export_wh\n");
     long lo = -(long)full, hi = (long)full - 1;
     for (size_t k = 0; k < rec.n; k++) {
         long v = to_counts(rec.v_v[k], cfg.fe.volts_per_count, lo, hi);
         long i = to_counts(rec.i_a[k], cfg.fe.amps_per_count, lo, hi);
-        if (lp_freq_push(fq, (int32_t)v) && lp_freq_poll(fq)) {
-            freq_collect(fq, &fa);
-        }
         if (!lp_meter_push(m, (int32_t)v, (int32_t)i)) {
             continue;
         }
@@ -365,12 +336,12 @@ int main(int argc, char **argv)
             lp_meter_values_t cy;
             lp_meter_cycle(m, &cy);
             print_values(rec.t0_s + (double)(cy.first_sample + cy.n_samples) / rec.rate_hz, &cy,
-                         0, 0, 0, &fa);
+                         0, 0, 0);
         } else if (!per_cycle && (ev & LP_METER_EV_REPORT)) {
             lp_meter_report_t r;
             lp_meter_report(m, &r);
             print_values(rec.t0_s + (double)(r.v.first_sample + r.v.n_samples) / rec.rate_hz,
-                         &r.v, r.energy_import_uwh, r.energy_export_uwh, 1, &fa);
+                         &r.v, r.energy_import_uwh, r.energy_export_uwh, 1);
         }
     }
     lp_meter_stats_t stats;

@@ -47,7 +47,8 @@
  * bench/frequency). Float (single precision) and libm only in lp_freq_poll(), per block. lp_freq_push() may run in an ISR; lp_freq_poll() and
  * the getters must run in one thread (the main loop), and must not run concurrently with
  * lp_freq_push() on the same instance unless the caller masks the ISR around poll. The
- * caller owns the ::lp_freq_t storage (about 9.4 KiB, mostly the 1 s phase window) for its whole life.
+ * caller owns the ::lp_freq_t storage (about 5.3 KiB: 2 KiB phase window, 1.3 KiB
+ * oscillator table, 1 KiB filter histories) for its whole life.
  */
 #ifndef LP_FREQ_H
 #define LP_FREQ_H
@@ -66,13 +67,16 @@ extern "C" {
 #define LP_FREQ_MAX_N 320u
 /** Largest number of blocks per demodulation cycle. */
 #define LP_FREQ_MAX_K 16u
-/** Largest least-squares window, blocks (1 s at up to 16 blocks per demodulation cycle). */
-#define LP_FREQ_MAX_W 1100u
+/** Largest least-squares window, blocks: 1 s needs fs/B blocks (250 at 4 kHz/50 Hz, 364 at
+ *  4 kHz/60 Hz); rates whose N factors badly may need more and then reject 1 s windows. */
+#ifndef LP_FREQ_MAX_W
+#define LP_FREQ_MAX_W 512u
+#endif
 /** Blocks queued between lp_freq_push() and lp_freq_poll() (power of two). */
 #define LP_FREQ_QUEUE 32u
 
 /** Estimates kept between computation, publication and reading (power of two). */
-#define LP_FREQ_EST_RING 32u
+#define LP_FREQ_EST_RING 8u
 
 /** Sample-rate range, Hz. */
 #define LP_FREQ_RATE_MIN_HZ 400.0
@@ -93,7 +97,8 @@ typedef struct lp_freq_config {
                                     0.05..0.9 (default 0.2, issue 3) */
     double level_tau_s;        /**< time constant of the running level, s, 0.1..60 (default 2) */
     double min_amplitude_counts; /**< absolute floor of the fundamental peak amplitude, counts,
-                                      ≥ 0 (default 1 % of full scale, as lp_meter's "no voltage") */
+                                      ≥ 0 (default 20.48 = 1 % of 12-bit full scale, as lp_meter's
+                                      "no voltage"; set it for other ADC resolutions) */
 } lp_freq_config_t;
 
 /** One estimate. */
@@ -185,13 +190,20 @@ enum {
 lp_status_t lp_freq_config_default(lp_freq_config_t *cfg);
 
 /**
+ * @brief Check a configuration without initialising anything (same rules as lp_freq_init()).
+ * @return as lp_freq_init().
+ */
+lp_status_t lp_freq_config_check(const lp_freq_config_t *cfg);
+
+/**
  * @brief Initialise an estimator (chooses N, B and f_d; fills the oscillator table).
  * @param f   [out] storage owned by the caller.
  * @param cfg configuration, copied.
  * @return LP_OK; LP_ERR_NULL; LP_ERR_METER_RATE (rate outside 400..16000 Hz or not finite);
  *         LP_ERR_METER_NOMINAL (not 50/60); LP_ERR_METER_ADC_BITS (outside 8..16);
  *         LP_ERR_METER_FREQ_CONFIG (clock_ppm, window_ms, hop_ms, collapse_ratio,
- *         level_tau_s or min_amplitude_counts outside its range). On error *f is untouched.
+ *         level_tau_s or min_amplitude_counts outside its range, or a window longer than
+ *         LP_FREQ_MAX_W blocks). On error *f is untouched.
  */
 lp_status_t lp_freq_init(lp_freq_t *f, const lp_freq_config_t *cfg);
 

@@ -41,19 +41,25 @@
  * - **Energy** is accumulated per cycle in integer micro-watt-hours with the
  *   fractional remainder carried to the next cycle (no drift), import when the
  *   cycle's P > 0 and export when P < 0.
+ * - **Grid frequency and ROCOF** (f_hz, rocof_hz_s) come from the embedded estimator of
+ *   lp_freq.h (demodulation, one-cycle CIC filter, least-squares phase slope; invalid when
+ *   the voltage is missing or below 20 % of its running level), fed with the same voltage
+ *   samples; see docs/frequency.md.
  *
  * ## Context and memory
  * No malloc, no OS calls, no libm in lp_meter_push(). lp_meter_push() may run in
  * an ISR; lp_meter_poll(), lp_meter_cycle() and lp_meter_report() must run in one
  * thread (the main loop). The engine is not reentrant per instance; separate
  * instances are independent. The caller owns the ::lp_meter_t storage (about
- * 1 KiB) for the engine's whole life.
+ * 1 KiB for metering plus about 5.5 KiB for the frequency estimator) for the engine's
+ * whole life.
  */
 #ifndef LP_METER_H
 #define LP_METER_H
 
 #include <stdint.h>
 #include "lp_status.h"
+#include "lp_freq.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,12 +95,16 @@ typedef struct lp_meter_frontend {
                                    with lp_meter_cal_noise() */
     double v_noise_rms_counts;/**< same for the voltage channel */
     uint16_t nominal_hz;      /**< 50 or 60 */
+    double clock_ppm;         /**< sample-clock error, ppm, -1000..+1000 (positive = clock fast);
+                                   corrects f_hz and rocof_hz_s (see lp_freq.h); 0 = none */
 } lp_meter_frontend_t;
 
 /** Engine configuration. */
 typedef struct lp_meter_config {
     lp_meter_frontend_t fe;   /**< front end */
     uint32_t report_ms;       /**< report interval, 20..3 600 000 ms (default 1000) */
+    uint32_t freq_window_ms;  /**< window of each frequency estimate, 20..1000 ms (default 100;
+                                   docs/frequency.md) */
 } lp_meter_config_t;
 
 /** Measured values over one cycle or one report window. */
@@ -106,6 +116,15 @@ typedef struct lp_meter_values {
     double s_va;              /**< apparent power Vrms·Irms, VA */
     double pf;                /**< P/S with the sign of P; 0 when S = 0 */
     double f_zc_hz;           /**< frequency from the zero-crossing intervals, Hz; 0 when no voltage */
+    double f_hz;              /**< grid frequency from the estimator (lp_freq.h), Hz: mean frequency
+                                   of the window shifted back by the estimator delay d (≈0.106 s at
+                                   50 Hz, lp_freq_delay_s()), i.e. of [first − d, end − d): the mean
+                                   of the estimates published during the window (their instants
+                                   cover exactly that span), re-centred with their mean ROCOF
+                                   (≤ half an estimate spacing); 0 when f_valid is 0 */
+    double rocof_hz_s;        /**< rate of change of frequency, Hz/s, same estimates; 0 when invalid */
+    uint8_t f_valid;          /**< 1 when f_hz/rocof_hz_s are measured: at least one valid estimate
+                                   and no invalid one (missing or collapsed voltage) in the window */
     uint64_t first_sample;    /**< index (from 0 at init) of the window's first sample pair */
     uint32_t n_samples;       /**< number of sample pairs in the window */
     uint32_t n_cycles;        /**< number of cycles in the window (1 for a cycle) */
@@ -199,6 +218,11 @@ typedef struct lp_meter {
     uint32_t report_seq;
     uint8_t report_ready;
     lp_meter_stats_t stats;
+    /* grid frequency estimator (lp_freq.h) and its per-cycle / per-report accumulation */
+    lp_freq_t freq;
+    double c_fsum, c_rsum, r_fsum, r_rsum;   /* Σ f, Σ ROCOF of valid estimates */
+    double c_tsum, r_tsum;                   /* Σ of their instants, samples */
+    uint32_t c_fn, c_finv, r_fn_est, r_finv; /* valid / invalid (not settling) estimates */
 } lp_meter_t;
 
 /** Events returned by lp_meter_push() and lp_meter_poll(). */
@@ -227,7 +251,9 @@ lp_status_t lp_meter_config_default(lp_meter_config_t *cfg);
  *         finite and > 0); LP_ERR_METER_NOMINAL (not 50/60); LP_ERR_METER_SKEW (total shift
  *         outside (-8, +1) sample periods, or |phase_deg| > 20); LP_ERR_METER_GAIN (a gain not
  *         finite or outside 0.5..2, or a noise floor negative or not finite);
- *         LP_ERR_METER_REPORT (report_ms outside 20..3 600 000). On error *m is untouched.
+ *         LP_ERR_METER_REPORT (report_ms outside 20..3 600 000);
+ *         LP_ERR_METER_FREQ_CONFIG (clock_ppm outside ±1000 or not finite, freq_window_ms
+ *         outside 20..1000). On error *m is untouched.
  */
 lp_status_t lp_meter_init(lp_meter_t *m, const lp_meter_config_t *cfg);
 
@@ -241,7 +267,8 @@ lp_status_t lp_meter_set_energy(lp_meter_t *m, uint64_t import_uwh, uint64_t exp
 
 /**
  * @brief Push one sample pair. Integer only, bounded time (about 40 Cortex-M4
- *        instructions), ISR-safe with respect to the other functions only if the
+ *        instructions for metering plus about 44 for the frequency estimator's
+ *        lp_freq_push(), bench/frequency), ISR-safe with respect to the other functions only if the
  *        caller prevents lp_meter_poll() from running concurrently on the same engine.
  * @param m engine (must be initialised; not checked here for speed: a NULL m is
  *          undefined behaviour, asserted in debug builds).

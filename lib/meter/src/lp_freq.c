@@ -61,9 +61,11 @@ static void choose_nkb(double per, uint32_t *n, uint32_t *k, uint32_t *b)
     }
 }
 
-lp_status_t lp_freq_init(lp_freq_t *f, const lp_freq_config_t *cfg)
+/* Validates cfg and derives N, K, B, the window (in phase steps) and the hop. */
+static lp_status_t derive(const lp_freq_config_t *cfg, uint32_t *n, uint32_t *k, uint32_t *b,
+                          uint32_t *w, uint32_t *hop)
 {
-    if (!f || !cfg) return LP_ERR_NULL;
+    if (!cfg) return LP_ERR_NULL;
     if (!finite_in(cfg->sample_rate_hz, LP_FREQ_RATE_MIN_HZ, LP_FREQ_RATE_MAX_HZ))
         return LP_ERR_METER_RATE;
     if (cfg->nominal_hz != 50 && cfg->nominal_hz != 60) return LP_ERR_METER_NOMINAL;
@@ -73,21 +75,35 @@ lp_status_t lp_freq_init(lp_freq_t *f, const lp_freq_config_t *cfg)
         !finite_in(cfg->collapse_ratio, 0.05, 0.9) || !finite_in(cfg->level_tau_s, 0.1, 60.0) ||
         !finite_in(cfg->min_amplitude_counts, 0.0, 1e9))
         return LP_ERR_METER_FREQ_CONFIG;
-
     double fs = cfg->sample_rate_hz;
-    uint32_t n = 0, k = 0, b = 0;
-    choose_nkb(fs / (double)cfg->nominal_hz, &n, &k, &b);
-    double bps = fs / (double)b;
+    choose_nkb(fs / (double)cfg->nominal_hz, n, k, b);
+    double bps = fs / (double)*b;
     double wd = floor((double)cfg->window_ms * 1e-3 * bps + 0.5);
     if (wd < 2.0 || wd > (double)LP_FREQ_MAX_W) return LP_ERR_METER_FREQ_CONFIG;
-    uint32_t hop;
+    *w = (uint32_t)wd;
     if (cfg->hop_ms == 0) {
-        hop = (uint32_t)floor(fs / (double)cfg->nominal_hz / (double)b);
+        *hop = (uint32_t)floor(fs / (double)cfg->nominal_hz / (double)*b);
     } else {
-        hop = (uint32_t)floor((double)cfg->hop_ms * 1e-3 * bps + 0.5);
+        *hop = (uint32_t)floor((double)cfg->hop_ms * 1e-3 * bps + 0.5);
     }
-    if (hop < 1) hop = 1;
+    if (*hop < 1) *hop = 1;
+    return LP_OK;
+}
 
+lp_status_t lp_freq_config_check(const lp_freq_config_t *cfg)
+{
+    uint32_t n, k, b, w, hop;
+    return derive(cfg, &n, &k, &b, &w, &hop);
+}
+
+lp_status_t lp_freq_init(lp_freq_t *f, const lp_freq_config_t *cfg)
+{
+    if (!f || !cfg) return LP_ERR_NULL;
+    uint32_t n = 0, k = 0, b = 0, wn = 0, hop = 0;
+    lp_status_t st = derive(cfg, &n, &k, &b, &wn, &hop);
+    if (st != LP_OK) return st;
+    double fs = cfg->sample_rate_hz;
+    double bps = fs / (double)b;
     memset(f, 0, sizeof *f);
     f->cfg = *cfg;
     f->n = n; f->k = k; f->b = b;
@@ -106,7 +122,7 @@ lp_status_t lp_freq_init(lp_freq_t *f, const lp_freq_config_t *cfg)
     f->lo_amp = (int32_t)lo_amp;
     f->adc_max = (int32_t)((1L << (cfg->adc_bits - 1)) - 1);
     f->adc_min = -f->adc_max - 1;
-    f->w = (uint32_t)wd;
+    f->w = wn;
     f->hop = hop;
     f->hold = k + k / 2u; /* 1.5 demodulation cycles: the one-cycle amplitude check lags */
     f->need = LP_FREQ_STAGES * k + f->w;

@@ -73,6 +73,7 @@ lp_status_t lp_meter_config_default(lp_meter_config_t *cfg)
     cfg->fe.v_noise_rms_counts = 0.0;
     cfg->fe.nominal_hz = 50;
     cfg->report_ms = 1000;
+    cfg->freq_window_ms = 100;
     return LP_OK;
 }
 
@@ -107,6 +108,61 @@ static void set_cycle_bounds(lp_meter_t *m, int voltage_present)
     }
     if (m->n_min < 2u) {
         m->n_min = 2u;
+    }
+}
+
+/* The embedded frequency estimator's configuration (lp_freq.h defaults otherwise). */
+static void freq_config(const lp_meter_config_t *cfg, lp_freq_config_t *fc)
+{
+    lp_freq_config_default(fc);
+    fc->sample_rate_hz = cfg->fe.sample_rate_hz;
+    fc->nominal_hz = cfg->fe.nominal_hz;
+    fc->adc_bits = cfg->fe.adc_bits;
+    fc->clock_ppm = cfg->fe.clock_ppm;
+    fc->window_ms = cfg->freq_window_ms;
+    fc->min_amplitude_counts = VOLTAGE_PRESENT_FRAC * (double)((1L << (cfg->fe.adc_bits - 1)) - 1);
+}
+
+/* Collect the frequency estimates published since the last call (per cycle and per report). */
+static void freq_collect(lp_meter_t *m)
+{
+    lp_freq_estimate_t e;
+    if (!lp_freq_poll(&m->freq)) {
+        return;
+    }
+    while (lp_freq_next(&m->freq, &e) == LP_OK) {
+        if (e.valid) {
+            m->c_fsum += e.f_hz;
+            m->c_rsum += e.rocof_hz_s;
+            m->c_tsum += e.t_sample;
+            m->c_fn++;
+            m->r_fsum += e.f_hz;
+            m->r_rsum += e.rocof_hz_s;
+            m->r_tsum += e.t_sample;
+            m->r_fn_est++;
+        } else if (!e.settling) {
+            m->c_finv++;
+            m->r_finv++;
+        }
+    }
+}
+
+/* Window frequency: mean of the valid estimates when there is no invalid one, moved from
+ * their mean instant to the centre of the delayed window with their mean ROCOF. */
+static void freq_values(const lp_meter_t *m, lp_meter_values_t *v, double fsum, double rsum,
+                        double tsum, uint32_t n, uint32_t ninv)
+{
+    if (n > 0u && ninv == 0u) {
+        double fs = m->cfg.fe.sample_rate_hz;
+        double tc = (double)v->first_sample + 0.5 * (double)v->n_samples - 0.5 -
+                    lp_freq_delay_s(&m->freq) * fs;
+        v->rocof_hz_s = rsum / (double)n;
+        v->f_hz = fsum / (double)n + v->rocof_hz_s * (tc - tsum / (double)n) / fs;
+        v->f_valid = 1;
+    } else {
+        v->f_hz = 0.0;
+        v->rocof_hz_s = 0.0;
+        v->f_valid = 0;
     }
 }
 
@@ -145,6 +201,11 @@ lp_status_t lp_meter_init(lp_meter_t *m, const lp_meter_config_t *cfg)
     if (cfg->report_ms < LP_METER_REPORT_MIN_MS || cfg->report_ms > LP_METER_REPORT_MAX_MS) {
         return LP_ERR_METER_REPORT;
     }
+    lp_freq_config_t fcfg;
+    freq_config(cfg, &fcfg);
+    if (!isfinite(fe->clock_ppm) || lp_freq_config_check(&fcfg) != LP_OK) {
+        return LP_ERR_METER_FREQ_CONFIG;
+    }
 
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
@@ -169,6 +230,7 @@ lp_status_t lp_meter_init(lp_meter_t *m, const lp_meter_config_t *cfg)
         double thr = VOLTAGE_PRESENT_FRAC * (double)m->adc_max;
         m->present_var = thr * thr / 2.0; /* variance of a sine whose peak is thr */
     }
+    (void)lp_freq_init(&m->freq, &fcfg); /* checked above */
     m->report_k = 1;
     m->report_next_end = (uint64_t)((double)cfg->report_ms * fe->sample_rate_hz / 1000.0 + 0.5);
     return LP_OK;
@@ -220,6 +282,7 @@ unsigned lp_meter_push(lp_meter_t *m, int32_t v, int32_t i)
 {
     v = clamp(v, m->adc_min, m->adc_max, &m->stats.clipped_v);
     i = clamp(i, m->adc_min, m->adc_max, &m->stats.clipped_i);
+    (void)lp_freq_push(&m->freq, v); /* blocks are processed in lp_meter_poll() */
 
     uint32_t w = (m->widx + 1u) & DELAY_MASK;
     m->delay[w] = (int16_t)v;
@@ -341,6 +404,9 @@ static void report_close(lp_meter_t *m, uint64_t end)
     r->v.n_samples = m->r_n;
     r->v.n_cycles = m->r_cycles;
     r->v.voltage_present = m->r_vpresent;
+    freq_values(m, &r->v, m->r_fsum, m->r_rsum, m->r_tsum, m->r_fn_est, m->r_finv);
+    m->r_fsum = m->r_rsum = m->r_tsum = 0.0;
+    m->r_fn_est = m->r_finv = 0;
     r->energy_import_uwh = m->energy_import_uwh;
     r->energy_export_uwh = m->energy_export_uwh;
     r->seq = m->report_seq++;
@@ -453,6 +519,10 @@ unsigned lp_meter_poll(lp_meter_t *m)
     cy->n_samples = c.n;
     cy->n_cycles = 1;
     cy->voltage_present = (uint8_t)present;
+    freq_collect(m);
+    freq_values(m, cy, m->c_fsum, m->c_rsum, m->c_tsum, m->c_fn, m->c_finv);
+    m->c_fsum = m->c_rsum = m->c_tsum = 0.0;
+    m->c_fn = m->c_finv = 0;
     m->stats.cycles++;
     m->have_cycle = 1;
 
