@@ -550,6 +550,98 @@ static void real_2khz(void **state)
     if (!done) skip();
 }
 
+/* Iberian blackout, Toledo, 28 April 2025 12:32:50-12:33:30 (2 s rows): a 4 kHz waveform
+ * replaying the recorded frequency (piecewise linear, -0.67 Hz/s at the end) and phase
+ * voltage (27-29 kV scaled to 230 V) with 12-bit noise. Valid estimates track the exact
+ * window mean within the P-class ramp limit (10 mHz); the estimator stays valid while the
+ * voltage is above half its level and is invalid from the collapse on (≤ 2 cycles after the
+ * envelope falls below 20 % of its running level, computed here from the exact envelope by the
+ * same rule), never valid again on the ~30 V residue. */
+static void real_toledo(void **state)
+{
+    (void)state;
+    const char *d = shared_dir();
+    if (!d) { printf("  skipped: LP_SHARED_DATA not set\n"); skip(); }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/grid/iberian-2025-toledo-2s/toledo_data.csv", d);
+    FILE *fp = fopen(path, "r");
+    if (!fp) { printf("  skipped: %s absent\n", path); skip(); }
+    double vk[32], fk[32];
+    int nk = 0, on = 0;
+    char line[256];
+    while (fgets(line, sizeof line, fp) && nk < 21) {
+        if (strstr(line, "12:32:50")) on = 1;
+        if (!on) continue;
+        double v1, v2, v3, fr;
+        if (sscanf(line, "%lf,%lf,%lf,%lf,", &v1, &v2, &v3, &fr) != 4) continue;
+        vk[nk] = v1; fk[nk] = fr; nk++;
+    }
+    fclose(fp);
+    assert_int_equal(nk, 21);
+    const double fs = 4000.0, scale = 230.0 / 27500.0;
+    const size_t n = (size_t)(40.0 * fs);
+    double *cyc = malloc((n + 1) * sizeof *cyc);
+    assert_non_null(cyc);
+    static lp_freq_t f;
+    lp_freq_config_t c = cfg_at(fs, 50, 100);
+    assert_int_equal(lp_freq_init(&f, &c), LP_OK);
+    lp_sig_t s = sig_at(fs, 50.0);
+    s.amp_v = 0.0; /* the generator supplies the 0.1 V RMS noise only */
+    lp_siggen_t g;
+    lp_siggen_init(&g, &s);
+    double level = 0, alpha = 1.0 - exp(-1.0 / (fs * 2.0));
+    double ph = 0, maxfe = 0, t_half = -1, t_20 = -1, first_inv = -1, last_valid_after = -1;
+    unsigned nv = 0;
+    cyc[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / fs, x = t / 2.0;
+        int k = (int)x;
+        if (k > 19) k = 19;
+        double a = x - k;
+        double fr = fk[k] + a * (fk[k + 1] - fk[k]);
+        double env = vk[k] + a * (vk[k + 1] - vk[k]);
+        double t2 = (double)(i + 1) / fs, x2 = t2 / 2.0;
+        int k2 = (int)x2;
+        if (k2 > 19) k2 = 19;
+        double fr2 = fk[k2] + (x2 - k2) * (fk[k2 + 1] - fk[k2]);
+        /* the rule's running level: follows rises at once, falls with a 2 s time constant */
+        if (env > level) level = env;
+        else level += (env - level) * alpha;
+        if (t > 30.0 && t_half < 0 && env < 0.5 * 25872.705) t_half = t;
+        if (t > 30.0 && t_20 < 0 && env < 0.2 * level) t_20 = t;
+        double v = env * scale * sqrt(2.0) * cos(ph);
+        int32_t counts = (int32_t)lrint(v / s.volts_per_count) + lp_siggen_counts(&g, i);
+        ph += 2 * PI_D * 0.5 * (fr + fr2) / fs;
+        cyc[i + 1] = cyc[i] + 0.5 * (fr + fr2) / fs;
+        if (!lp_freq_push(&f, counts) || !lp_freq_poll(&f)) continue;
+        lp_freq_estimate_t e;
+        while (lp_freq_next(&f, &e) == LP_OK) {
+            double te = e.t_sample / fs, ta = (double)e.avail_sample / fs;
+            if (te < 0.3) continue;
+            if (e.valid) {
+                long i0 = lrint(e.t_sample - 200.0), i1 = lrint(e.t_sample + 200.0);
+                if (i0 >= 0 && (size_t)i1 <= i + 1) {
+                    double truth = (cyc[i1] - cyc[i0]) / ((double)(i1 - i0) / fs);
+                    if (fabs(e.f_hz - truth) > maxfe) maxfe = fabs(e.f_hz - truth);
+                }
+                nv++;
+                if (first_inv >= 0) last_valid_after = ta;
+            } else if (first_inv < 0) {
+                first_inv = ta;
+            }
+        }
+    }
+    free(cyc);
+    printf("  Toledo 12:32:50-12:33:30 replay: %u valid estimates, max|FE| %.3f mHz; envelope below"
+           " half at %.3f s, below 20 %% of its running level at %.3f s; first invalid %.3f s; valid after"
+           " it: %s\n", nv, maxfe * 1e3, t_half, t_20, first_inv, last_valid_after < 0 ? "none" : "yes");
+    assert_true(nv > 1500);
+    assert_true(maxfe <= 10e-3);
+    assert_true(first_inv >= t_half);
+    assert_true(first_inv <= t_20 + 2.0 / 50.0);
+    assert_true(last_valid_after < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +662,7 @@ int main(void)
         cmocka_unit_test(meter_reports),
         cmocka_unit_test(real_400hz),
         cmocka_unit_test(real_2khz),
+        cmocka_unit_test(real_toledo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
