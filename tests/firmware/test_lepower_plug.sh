@@ -241,4 +241,28 @@ $PLUG --trace "$FRIDGE" --id trip1 --state-dir "$tmp/trip1" --start 2026-01-16T0
 check "offline: over-current trip (0.56 A > 0.3 A) opens the relay and stays latched after reboot" \
     "[ \$(grep -c 'over-current trip' $tmp/trip1.log) -eq 1 ] && grep -q 'boot=2 ' $tmp/trip1.log"
 
+# ---- 7. grid stream replaying the Iberian blackout frequency and voltage ---------------
+TOLEDO=$DATA/grid/iberian-2025-toledo-2s/toledo_data.csv
+if [ -f "$TOLEDO" ]; then
+    start_sub t7 "lepower/grid1/grid" "$tmp/t7.txt"
+    $PLUG --trace "$FRIDGE" --frequency-trace "$TOLEDO" --start 2026-01-16T12:33:00Z --grid \
+        --broker 127.0.0.1:$PORT --id grid1 --state-dir "$tmp/grid1" --speed 20 --duration 40 2>"$tmp/grid1.log"
+    sleep 0.3
+    python3 - "$tmp/t7.txt" >"$tmp/t7.check" <<'EOF2'
+import json, sys
+g = [json.loads(l.split(' ', 1)[1]) for l in open(sys.argv[1], errors='replace') if ' {' in l]
+f = [x for m in g for x in m['frequency']]
+v = [x for m in g for x in m['voltage']]
+valid = [x for x in f if x is not None]
+ok = len(g) >= 3 and [m['seq'] for m in g] == list(range(len(g))) and max(valid) > 49.95 and \
+     min(valid) < 47.6 and f[-1] is None and v[-1] < 5 and v[0] > 200
+print('messages=%d f %.3f..%.3f last=%s v_last=%s' % (len(g), max(valid), min(valid), f[-1], v[-1]))
+print('GOOD' if ok else 'BAD')
+EOF2
+    check "grid stream: blackout replayed (frequency 49.98 -> 47.4 Hz, then no voltage, null frequency) ($(head -1 $tmp/t7.check))" \
+        "grep -q GOOD $tmp/t7.check"
+else
+    echo "ok - # SKIP grid frequency trace not found"
+fi
+
 [ $fails -eq 0 ]

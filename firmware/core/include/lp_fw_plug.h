@@ -51,6 +51,9 @@ extern "C" {
 #define LP_FW_VERSION "0.1.0"
 /** Telemetry reports sent but not yet acknowledged, at most. */
 #define LP_FW_PLUG_INFLIGHT_MAX 16u
+/** Most values per grid message: the encoded batch must fit the 1 KiB payload buffer
+ *  (worst case 33 bytes per value plus 100 bytes of keys). */
+#define LP_FW_GRID_BATCH_MAX 25u
 /** Sample pairs read from the ADC port per read call. */
 #define LP_FW_PLUG_ADC_BLOCK 256u
 
@@ -66,6 +69,9 @@ typedef struct lp_fw_plug_config {
     uint64_t save_step_uwh;         /**< energy growth that asks for a save, µWh (default 5 Wh) */
     uint32_t save_min_interval_ms;  /**< minimum spacing of policy saves (default 60 000) */
     uint32_t save_max_interval_ms;  /**< longest time energy stays unsaved (default 3 600 000) */
+    uint8_t grid_stream;            /**< publish `grid` (QoS 0): one frequency/ROCOF/voltage value
+                                         per engine window (meter.report_ms), default 0 = off */
+    uint8_t grid_batch;             /**< values per grid message, 1..LP_FW_GRID_BATCH_MAX (default 10) */
     uint16_t nominal_voltage_v;     /**< info, default 230 */
     uint32_t max_current_ma;        /**< info rating, default 16 000 */
 } lp_fw_plug_config_t;
@@ -95,6 +101,7 @@ typedef struct lp_fw_plug_stats {
     uint32_t ignored;          /**< retained commands ignored */
     uint32_t dropped_commands; /**< undecodable commands without a recoverable id */
     uint32_t trips;
+    uint32_t grid_messages;    /**< grid messages published */
 } lp_fw_plug_stats_t;
 
 /** Plug state; treat as opaque. */
@@ -132,6 +139,10 @@ typedef struct lp_fw_plug {
     int16_t adc_v[LP_FW_PLUG_ADC_BLOCK], adc_i[LP_FW_PLUG_ADC_BLOCK];
     char topic[LP_PROTO_TOPIC_BUF];
     char payload[LP_PROTO_PAYLOAD_MAX + 1];
+    /* grid stream batch */
+    lp_proto_grid_t g;             /* batch being filled (count = values so far) */
+    double g_prev_f;
+    uint32_t grid_seq;
     lp_fw_plug_stats_t stats;
 } lp_fw_plug_t;
 

@@ -135,6 +135,7 @@ static void publish_info(lp_fw_plug_t *p)
     i->max_current_ma = p->cfg.max_current_ma;
     i->relay = true;
     i->metering = LP_PROTO_METERING_SHUNT;
+    i->grid_stream = p->cfg.grid_stream != 0;
     i->has_interval = true;
     i->interval_ms = p->sched.period_ms;
     i->has_min_on_time = true;
@@ -306,6 +307,38 @@ static void flush_ring(lp_fw_plug_t *p)
     }
 }
 
+/* grid stream: one value per engine window, published in batches (QoS 0, live only: a
+ * batch is dropped when the link or the clock is missing) */
+static void grid_add(lp_fw_plug_t *p, const lp_meter_report_t *r)
+{
+    int64_t now;
+    lp_proto_grid_t *g = &p->g;
+    if (!p->cfg.grid_stream || !wall(p, &now) || !p->connected) { g->count = 0; return; }
+    uint16_t k = g->count;
+    if (k == 0) g->t0_ms = now;
+    int valid = r->v.voltage_present && r->v.f_zc_hz > 1.0;
+    double period_s = (double)p->cfg.meter.report_ms / 1000.0;
+    g->frequency_uhz[k] = valid ? (int32_t)clamp_u32(r->v.f_zc_hz * 1e6, 1e6, 1e9) : LP_PROTO_GRID_INVALID;
+    g->rocof_uhz_per_s[k] = (valid && p->g_prev_f > 0.0)
+                    ? clamp_i32((r->v.f_zc_hz - p->g_prev_f) / period_s * 1e6, 1e8) : LP_PROTO_GRID_INVALID;
+    g->voltage_mv[k] = (int32_t)clamp_u32(r->v.vrms_v * 1000.0, 0, 1e6);
+    p->g_prev_f = valid ? r->v.f_zc_hz : 0.0;
+    g->count = (uint16_t)(k + 1u);
+    if (g->count < p->cfg.grid_batch) return;
+    g->boot = p->boot;
+    g->seq = p->grid_seq++;
+    g->period_us = p->cfg.meter.report_ms * 1000u;
+    g->has_rocof = true;
+    g->has_voltage = true;
+    size_t len = 0;
+    lp_status_t st = lp_proto_topic_build(p->topic, sizeof p->topic, p->cfg.device_id, LP_PROTO_GRID, NULL);
+    if (st == LP_OK) st = lp_proto_encode_grid(g, p->payload, sizeof p->payload, &len);
+    g->count = 0;
+    int32_t tok;
+    if (st == LP_OK && p->ports.net->publish(p->ports.net->ctx, p->topic, p->payload, len, 0, 0, &tok) == LP_OK)
+        p->stats.grid_messages++;
+}
+
 /* a metering window (report of the engine or a fast-path cycle) ended */
 static void after_window(lp_fw_plug_t *p)
 {
@@ -343,6 +376,8 @@ lp_status_t lp_fw_plug_config_default(lp_fw_plug_config_t *cfg)
     cfg->save_step_uwh = 5000000u;
     cfg->save_min_interval_ms = 60000u;
     cfg->save_max_interval_ms = 3600000u;
+    cfg->grid_stream = 0;
+    cfg->grid_batch = 10u;
     cfg->nominal_voltage_v = 230u;
     cfg->max_current_ma = 16000u;
     return LP_OK;
@@ -358,7 +393,8 @@ lp_status_t lp_fw_plug_init(lp_fw_plug_t *p, const lp_fw_plug_config_t *cfg,
         return LP_ERR_NULL;
     lp_status_t st = lp_proto_device_id_check(cfg->device_id, strlen(cfg->device_id));
     if (st != LP_OK) return st;
-    if (cfg->save_min_interval_ms > cfg->save_max_interval_ms || cfg->save_step_uwh == 0u)
+    if (cfg->save_min_interval_ms > cfg->save_max_interval_ms || cfg->save_step_uwh == 0u ||
+        cfg->grid_batch < 1u || cfg->grid_batch > LP_FW_GRID_BATCH_MAX)
         return LP_ERR_RANGE;
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
@@ -434,6 +470,7 @@ void lp_fw_plug_step(lp_fw_plug_t *p)
                     p->e_exp_uwh = r.energy_export_uwh;
                     window_add(p, (double)r.v.n_samples, r.v.vrms_v, r.v.irms_a, r.v.p_w, r.v.q_var,
                                r.v.f_zc_hz, r.v.voltage_present);
+                    grid_add(p, &r);
                     after_window(p);
                 }
             }

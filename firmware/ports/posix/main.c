@@ -312,6 +312,8 @@ static void usage(FILE *f)
 "  --min-on S --min-off S relay minimum on/off times (default 0)\n"
 "  --power-on off|on|last relay state after boot (default last)\n"
 "  --overcurrent A        over-current cut-off, RMS amps (default 16; 0 off)\n"
+"  --grid                 publish the grid stream (frequency, ROCOF, voltage; QoS 0)\n"
+"  --grid-period S        spacing of grid values = metering window, 0.02..1 s (default 1)\n"
 "  --verbose\n"
 "Signals: SIGTERM/SIGINT clean stop; SIGPWR power-fail warning (final save), then exit;\n"
 "SIGKILL is a sudden power cut.\n");
@@ -350,7 +352,8 @@ int main(int argc, char **argv)
     cfg.relay.limit_ma = 16000;
     enum { O_TRACE = 256, O_LOAD, O_WAVE, O_FREQ, O_VOLT, O_SEED, O_SPEED, O_START, O_CATCH, O_FAST,
            O_DUR, O_BROKER, O_USER, O_PASS, O_CAFILE, O_CAPATH, O_CERT, O_KEY, O_INSECURE, O_ID,
-           O_STATE, O_INTERVAL, O_STEP, O_RING, O_MINON, O_MINOFF, O_PON, O_OC, O_VERBOSE, O_HELP };
+           O_STATE, O_INTERVAL, O_STEP, O_RING, O_MINON, O_MINOFF, O_PON, O_OC, O_VERBOSE, O_HELP,
+           O_GRID, O_GRIDP };
     static const struct option opts[] = {
         {"trace", 1, 0, O_TRACE}, {"load", 1, 0, O_LOAD}, {"waveform", 1, 0, O_WAVE},
         {"frequency-trace", 1, 0, O_FREQ}, {"voltage", 1, 0, O_VOLT}, {"seed", 1, 0, O_SEED},
@@ -362,6 +365,7 @@ int main(int argc, char **argv)
         {"interval", 1, 0, O_INTERVAL}, {"step", 1, 0, O_STEP}, {"ring", 1, 0, O_RING},
         {"min-on", 1, 0, O_MINON}, {"min-off", 1, 0, O_MINOFF}, {"power-on", 1, 0, O_PON},
         {"overcurrent", 1, 0, O_OC}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
+        {"grid", 0, 0, O_GRID}, {"grid-period", 1, 0, O_GRIDP},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -408,6 +412,13 @@ int main(int argc, char **argv)
             break;
         case O_OC: cfg.relay.limit_ma = (uint32_t)(atof(optarg) * 1000.0); break;
         case O_VERBOSE: A.verbose = 1; break;
+        case O_GRID: cfg.grid_stream = 1; break;
+        case O_GRIDP: {
+            double ms = atof(optarg) * 1000.0;
+            if (!(ms >= 20.0 && ms <= 1000.0)) { fprintf(stderr, "lepower-plug: --grid-period must be 0.02..1 s\n"); return 2; }
+            cfg.meter.report_ms = (uint32_t)(ms + 0.5);
+            break;
+        }
         case O_HELP: usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -34,20 +34,22 @@ static double rnd_g(synth_t *s)
     return (rnd_u(s) + rnd_u(s) + rnd_u(s) + rnd_u(s) - 2.0) * 1.7320508075688772;
 }
 
-static double freq_at(const freq_trace_t *ft, double t)
+static double series_at(const freq_trace_t *ft, const double *y, double t)
 {
     double x = fmod(t - ft->t_s[0], ft->loop_s);
     if (x < 0) x += ft->loop_s;
     x += ft->t_s[0];
     size_t lo = 0, hi = ft->n - 1;
-    if (x >= ft->t_s[hi]) return ft->f_hz[hi];
+    if (x >= ft->t_s[hi]) return y[hi];
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
         if (ft->t_s[mid] <= x) lo = mid; else hi = mid;
     }
     double a = (x - ft->t_s[lo]) / (ft->t_s[hi] - ft->t_s[lo]);
-    return ft->f_hz[lo] + a * (ft->f_hz[hi] - ft->f_hz[lo]);
+    return y[lo] + a * (y[hi] - y[lo]);
 }
+static double freq_at(const freq_trace_t *ft, double t) { return series_at(ft, ft->f_hz, t); }
+static double vrel_at(const freq_trace_t *ft, double t) { return ft->v_rel ? series_at(ft, ft->v_rel, t) : 1.0; }
 
 void synth_init(synth_t *s, double fs, double v_nom, double v_per_count, double a_per_count,
                 int adc_bits, load_kind_t load, const freq_trace_t *ft, uint64_t seed, double t0_s)
@@ -64,12 +66,13 @@ void synth_init(synth_t *s, double fs, double v_nom, double v_per_count, double 
     s->t_s = t0_s;
     s->f_hz = ft ? freq_at(ft, t0_s) : 50.0;
     s->v_gain = 1.0;
+    s->v_rel = ft ? vrel_at(ft, t0_s) : 1.0;
     synth_set_power(s, 0.0, 0.0, 0);
 }
 
 static void build(synth_t *s)
 {
-    double v1 = s->v_nom * s->v_gain;
+    double v1 = s->v_nom * s->v_gain * s->v_rel;
     double k[SYNTH_H_MAX + 1] = {0}, b[SYNTH_H_MAX + 1] = {0};
     double dpf_angle = 0.0;
     switch (s->load) {
@@ -95,8 +98,12 @@ static void build(synth_t *s)
     /* P = V1·I1·Σ a_h k_h cos(α_h − β_h) */
     double den = 0.0;
     for (int h = 1; h <= SYNTH_H_MAX; h++) den += v_amp[h] * k[h] * cos(v_ph[h] - b[h]);
-    double i1 = den != 0.0 ? s->p_w / (v1 * den) : 0.0;
-    if (s->p_w == 0.0 && s->q_var != 0.0) i1 = fabs(s->q_var) / v1;
+    /* constant power down to 90 % of nominal voltage, constant impedance below */
+    double vn = s->v_nom * s->v_gain, vfloor = 0.9 * vn;
+    double scale = v1 >= vfloor ? 1.0 : v1 / vfloor;
+    double vdiv = v1 >= vfloor ? v1 : vfloor;
+    double i1 = den != 0.0 ? s->p_w / (vdiv * den) * scale : 0.0;
+    if (s->p_w == 0.0 && s->q_var != 0.0) i1 = fabs(s->q_var) / vdiv * scale;
     s->i1_a = i1;
     s->phi1 = phi1;
     double ksum = 0.0, asum = 0.0;
@@ -129,7 +136,7 @@ static void walk(synth_t *s, double dt)
     if (s->walk_acc_s < 0.1) return;
     double step = s->walk_acc_s;
     s->walk_acc_s = 0.0;
-    if (s->ft) s->f_hz = freq_at(s->ft, s->t_s);
+    if (s->ft) { s->f_hz = freq_at(s->ft, s->t_s); s->v_rel = vrel_at(s->ft, s->t_s); }
     else s->f_hz += -(s->f_hz - 50.0) * step / 100.0 + 0.003 * sqrt(step) * rnd_g(s);
     s->v_gain += -(s->v_gain - 1.0) * step / 300.0 + 0.0004 * sqrt(step) * rnd_g(s);
     build(s);
@@ -177,16 +184,39 @@ void synth_cycle(synth_t *s, int relay_on, double *dur_s, double *vrms, double *
     *vrms = s->vrms_v;
     *irms = relay_on ? s->irms_a : 0.0;
     *p = relay_on ? s->p_w : 0.0;
-    *q = relay_on ? s->v_nom * s->v_gain * s->i1_a * sin(s->phi1) : 0.0;
+    *q = relay_on ? s->v_nom * s->v_gain * s->v_rel * s->i1_a * sin(s->phi1) : 0.0;
+    if (relay_on && s->v_rel < 1.0) { /* constant impedance below 90 %: P falls with V² */
+        double r = s->v_rel * s->v_gain / 0.9 / s->v_gain;
+        if (r < 1.0) *p = s->p_w * r * r;
+    }
     s->t_s += d;
     walk(s, d);
 }
 
-static int has_freq(const char *s)
+/* days since 1970-01-01 of a civil date (proleptic Gregorian) */
+static long days_from_civil(long y, long m, long d)
 {
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int has_sub(const char *s, const char *sub)
+{
+    size_t n = strlen(sub);
     for (; *s; s++)
-        if (!strncasecmp(s, "freq", 4)) return 1;
+        if (!strncasecmp(s, sub, n)) return 1;
     return 0;
+}
+static int has_freq(const char *s) { return has_sub(s, "freq"); }
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
 int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap)
@@ -197,7 +227,8 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
     FILE *f = fopen(path, "r");
     if (!f) { snprintf(err, errcap, "%s: cannot open", path); return -1; }
     char line[1024];
-    int col_t = -1, col_f = -1, time_text = 0;
+    int col_t = -1, col_f = -1, col_v = -1, l1 = 0, time_text = 0, have_day0 = 0;
+    long day0 = 0;
     size_t cap = 0, lineno = 0;
     double last_valid = 50.0;
     int rc = -1;
@@ -222,6 +253,10 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
                 if (!strcasecmp(cols[k], "t_s")) col_t = k;
                 else if (!strcasecmp(cols[k], "time")) { col_t = k; time_text = 1; }
                 else if (col_f < 0 && has_freq(cols[k])) col_f = k;
+                else if (has_sub(cols[k], "volt") && (col_v < 0 || (has_sub(cols[k], "L1") && !l1))) {
+                    col_v = k;
+                    l1 = has_sub(cols[k], "L1");
+                }
             }
             if (col_t < 0 || col_f < 0) {
                 snprintf(err, errcap, "%s:1: need a t_s or time column and a frequency column", path);
@@ -238,8 +273,9 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
             int m = 0;
             while (m < 12 && strcmp(mon[m], ms)) m++;
             if (m == 12) continue;
-            t = (double)d * 86400.0 + h * 3600.0 + mi * 60.0 + se + (double)m * 31.0 * 86400.0 +
-                (double)y * 372.0 * 86400.0; /* monotonic within a year's data */
+            long day = days_from_civil(y, m + 1, d);
+            if (!have_day0) { day0 = day; have_day0 = 1; }
+            t = (double)(day - day0) * 86400.0 + h * 3600.0 + mi * 60.0 + se; /* s since the first midnight */
         } else {
             char *end;
             t = strtod(cols[col_t], &end);
@@ -249,6 +285,11 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
         double fr = strtod(cols[col_f], &end);
         if (end == cols[col_f] || !(fr >= 45.0 && fr <= 65.0)) fr = last_valid;
         last_valid = fr;
+        double vv = NAN;
+        if (col_v >= 0 && col_v < nc) {
+            vv = strtod(cols[col_v], &end);
+            if (end == cols[col_v]) vv = NAN;
+        }
         if (ft->n && t <= ft->t_s[ft->n - 1]) continue;
         if (ft->n == cap) {
             cap = cap ? 2 * cap : 1024;
@@ -258,15 +299,36 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
             a = realloc(ft->f_hz, cap * sizeof *a);
             if (!a) goto out;
             ft->f_hz = a;
+            if (col_v >= 0) {
+                a = realloc(ft->v_rel, cap * sizeof *a);
+                if (!a) goto out;
+                ft->v_rel = a;
+            }
         }
         ft->t_s[ft->n] = t;
         ft->f_hz[ft->n] = fr;
+        if (col_v >= 0) ft->v_rel[ft->n] = vv;
         ft->n++;
     }
     if (ft->n < 2) { snprintf(err, errcap, "%s: fewer than 2 rows", path); goto out; }
-    double t0 = ft->t_s[0];
-    for (size_t k = 0; k < ft->n; k++) ft->t_s[k] -= t0;
-    ft->loop_s = ft->t_s[ft->n - 1] + (ft->t_s[ft->n - 1] - ft->t_s[ft->n - 2]);
+    ft->loop_s = ft->t_s[ft->n - 1] - ft->t_s[0] + (ft->t_s[ft->n - 1] - ft->t_s[ft->n - 2]);
+    if (ft->v_rel) { /* relative to the median; missing values hold the previous one */
+        double *tmp = malloc(ft->n * sizeof *tmp);
+        size_t m = 0;
+        if (!tmp) goto out;
+        for (size_t k = 0; k < ft->n; k++) if (isfinite(ft->v_rel[k]) && ft->v_rel[k] >= 0) tmp[m++] = ft->v_rel[k];
+        double med = 0.0;
+        if (m) { qsort(tmp, m, sizeof *tmp, cmp_dbl); med = tmp[m / 2]; }
+        free(tmp);
+        if (!(med > 0.0)) { free(ft->v_rel); ft->v_rel = NULL; }
+        else {
+            double last = 1.0;
+            for (size_t k = 0; k < ft->n; k++) {
+                if (isfinite(ft->v_rel[k]) && ft->v_rel[k] >= 0) last = ft->v_rel[k] / med;
+                ft->v_rel[k] = last;
+            }
+        }
+    }
     rc = 0;
 out:
     fclose(f);
@@ -278,5 +340,6 @@ void freq_trace_free(freq_trace_t *ft)
 {
     free(ft->t_s);
     free(ft->f_hz);
+    free(ft->v_rel);
     memset(ft, 0, sizeof *ft);
 }

@@ -29,6 +29,7 @@ typedef enum { LOAD_RESISTIVE = 0, LOAD_MOTOR, LOAD_SMPS, LOAD_LED, LOAD_COUNT }
 
 typedef struct freq_trace {
     double *t_s, *f_hz;
+    double *v_rel;   /* voltage relative to the trace's median (NULL: no voltage column) */
     size_t n;
     double loop_s;
 } freq_trace_t;
@@ -38,7 +39,7 @@ typedef struct synth {
     int32_t adc_max;
     load_kind_t load;
     const freq_trace_t *ft;   /* NULL: random walk */
-    double f_hz, theta, v_gain, t_s;
+    double f_hz, theta, v_gain, v_rel, t_s;
     uint64_t rng;
     /* voltage and current coefficients per harmonic: sin and cos parts, counts */
     double vs[SYNTH_H_MAX + 1], vc[SYNTH_H_MAX + 1];
@@ -65,8 +66,14 @@ void synth_cycle(synth_t *s, int relay_on, double *dur_s, double *vrms, double *
                  double *p, double *q, double *f);
 
 /* Frequency trace: CSV with a frequency column (name containing "freq") and a time
- * column `t_s` (seconds) or `time` ("DD-Mon-YYYY HH:MM:SS"); values outside 45..65 Hz or
- * not numbers (e.g. after a blackout) hold the last valid value. 0 ok, -1 error. */
+ * column `t_s` (seconds since midnight) or `time` ("DD-Mon-YYYY HH:MM:SS", read as seconds
+ * since the first row's midnight); like power traces it is indexed by the simulated
+ * clock's UTC time of day and loops over its span. Values outside 45..65 Hz or not
+ * numbers (e.g. after a blackout) hold the last valid value. A voltage column (name
+ * containing "L1" and "volt", or else the first containing "volt") scales the synthesised
+ * voltage by its ratio to the column's median, so a supply collapse is replayed too; below
+ * 90 % of nominal voltage loads turn from constant power into constant impedance.
+ * 0 ok, -1 error. */
 int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap);
 void freq_trace_free(freq_trace_t *ft);
 
