@@ -43,7 +43,7 @@
  *
  * ## Context and memory
  * No malloc, no OS calls, no division and no libm in lp_freq_push() (about 44 Cortex-M4
- * instructions; with lp_freq_poll() amortised about 88 per sample at 4 kHz, see
+ * instructions; with lp_freq_poll() amortised about 85 per sample at 4 kHz, see
  * bench/frequency). Float (single precision) and libm only in lp_freq_poll(), per block. lp_freq_push() may run in an ISR; lp_freq_poll() and
  * the getters must run in one thread (the main loop), and must not run concurrently with
  * lp_freq_push() on the same instance unless the caller masks the ISR around poll. The
