@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         p->clk = (lp_fw_clock_port_t){p, mono, wall};
         p->rel = (lp_fw_relay_port_t){p, relay};
         p->net = (lp_fw_net_port_t){p, pub, sub};
-        lp_fw_ports_t ports = {&p->adc, &p->clk, &p->flash.port, &p->rel, &p->net, NULL};
+        lp_fw_ports_t ports = {&p->adc, &p->clk, &p->flash.port, &p->rel, &p->net, NULL, NULL};
         snprintf(cfg.device_id, sizeof cfg.device_id, "bench-%d", k);
         if (lp_fw_plug_init(&p->plug, &cfg, &ports, p->ring, RING) != LP_OK) return 1;
         lp_fw_plug_on_connect(&p->plug);

@@ -174,7 +174,7 @@ static void test_dedupe(void **st)
     assert_int_equal(lp_fw_dedupe_seen(&d, "a1", 1001, &e), 0); /* forgotten */
     assert_int_equal(lp_fw_dedupe_seen(&d, "a2", 0, &e), 0);
     /* a full table: one more id replaces the oldest */
-    char id[8];
+    char id[16];
     for (int k = 0; k < (int)LP_FW_DEDUPE_SLOTS + 1; k++) {
         snprintf(id, sizeof id, "c%d", k);
         lp_fw_dedupe_remember(&d, id, 2000, 600000, 0, 0);

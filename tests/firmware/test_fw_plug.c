@@ -73,8 +73,8 @@ static lp_status_t f_pub(void *ctx, const char *topic, const void *payload, size
 }
 static lp_status_t f_sub(void *ctx, const char *topic) { (void)ctx; (void)topic; return F.connected ? LP_OK : LP_ERR_FW_NOT_CONNECTED; }
 
-static uint8_t flash_mem[8 * 2048];
-static lp_fw_ramflash_t flash;
+static uint8_t flash_mem[8 * 2048], settings_mem[2 * 2048];
+static lp_fw_ramflash_t flash, settings;
 static const lp_fw_adc_port_t adc = {NULL, FS, f_adc};
 static const lp_fw_clock_port_t clk = {NULL, f_mono, f_wall};
 static const lp_fw_relay_port_t rel = {NULL, f_relay};
@@ -87,8 +87,11 @@ static void boot(uint32_t ring_cap, int erase)
     F.samples = F.avail = 0;
     F.relay = 0;
     F.npub = 0;
-    if (erase) lp_fw_ramflash_init(&flash, flash_mem, 2048, 8, 1);
-    lp_fw_ports_t ports = {&adc, &clk, &flash.port, &rel, &net, NULL};
+    if (erase) {
+        lp_fw_ramflash_init(&flash, flash_mem, 2048, 8, 1);
+        lp_fw_ramflash_init(&settings, settings_mem, 2048, 2, 1);
+    }
+    lp_fw_ports_t ports = {&adc, &clk, &flash.port, &rel, &net, NULL, &settings.port};
     lp_fw_plug_config_t cfg;
     lp_fw_plug_config_default(&cfg);
     cfg.relay.power_on = LP_FW_POWER_ON_ON;
@@ -335,6 +338,35 @@ static void test_overcurrent_trip_persists(void **st)
     assert_int_equal(F.relay, 1);
 }
 
+static void test_settings_persist(void **st)
+{
+    (void)st;
+    memset(&F, 0, sizeof F);
+    F.amps_rms = 1.0;
+    F.wall_set = 1;
+    F.wall0_ms = 1767225600000LL;
+    F.connected = 1;
+    boot(64, 1);
+    lp_fw_plug_on_connect(&plug);
+    run(1000);
+    cmd("{\"v\":1,\"id\":\"s1\",\"expires\":1800000000,\"min_on_time\":30,\"min_off_time\":90,"
+        "\"power_on\":\"off\",\"overcurrent_limit\":7.5}", 0);
+    assert_int_equal(count("ack", "{\"v\":1,\"id\":\"s1\",\"ok\":true}"), 1);
+    cmd("{\"v\":1,\"id\":\"s2\",\"expires\":1800000000,\"interval\":60}", 0);
+    assert_int_equal(count("ack", "{\"v\":1,\"id\":\"s2\",\"ok\":true}"), 1);
+    boot(64, 0); /* reboot: the settings changed by command are back */
+    assert_int_equal(plug.relay.cfg.min_on_ms, 30000);
+    assert_int_equal(plug.relay.cfg.min_off_ms, 90000);
+    assert_int_equal(plug.relay.cfg.limit_ma, 7500);
+    assert_int_equal(plug.relay.cfg.power_on, LP_FW_POWER_ON_OFF);
+    assert_int_equal(plug.sched.period_ms, 60000);
+    F.connected = 1;
+    lp_fw_plug_on_connect(&plug);
+    assert_int_equal(count("info", "\"interval\":60,\"min_on_time\":30,\"min_off_time\":90,\"power_on\":\"off\",\"overcurrent_limit\":7.5"), 1);
+    run(3000);
+    assert_int_equal(F.relay, 0); /* power-on state off now */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_energy_saved_and_restored),
         cmocka_unit_test(test_overcurrent_trip_persists),
+        cmocka_unit_test(test_settings_persist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,6 +237,34 @@ static void test_save_is_one_program(void **st)
     }
 }
 
+/* The settings store: same scheme, its own layout; the two layouts never mix. */
+static void test_settings_store(void **st)
+{
+    (void)st;
+    static uint8_t mem[2 * 128];
+    lp_fw_ramflash_t f;
+    lp_fw_store_t s;
+    lp_fw_settings_t c, got;
+    lp_fw_record_t r = rec_n(1);
+    lp_fw_ramflash_init(&f, mem, 128, 2, 1);
+    assert_int_equal(lp_fw_store_open_settings(&s, &f.port), LP_ERR_FW_STORE_EMPTY);
+    assert_int_equal(lp_fw_store_save(&s, &r), LP_ERR_STATE);
+    for (uint32_t n = 1; n <= 20; n++) {
+        memset(&c, 0, sizeof c);
+        c.min_on_ms = n; c.min_off_ms = 2 * n; c.limit_ma = 3 * n; c.interval_ms = 4 * n;
+        c.trip_cycles = 5 * n; c.power_on = (uint8_t)(n % 3u);
+        assert_int_equal(lp_fw_store_save_settings(&s, &c), LP_OK);
+    }
+    assert_int_equal(lp_fw_store_open_settings(&s, &f.port), LP_OK);
+    assert_int_equal(lp_fw_store_last_settings(&s, &got), LP_OK);
+    assert_int_equal(got.min_on_ms, 20); assert_int_equal(got.min_off_ms, 40);
+    assert_int_equal(got.limit_ma, 60); assert_int_equal(got.interval_ms, 80);
+    assert_int_equal(got.trip_cycles, 100); assert_int_equal(got.power_on, 2);
+    /* an energy store over the same sectors sees no record of its layout */
+    assert_int_equal(lp_fw_store_open(&s, &f.port), LP_ERR_FW_STORE_EMPTY);
+    assert_int_equal(lp_fw_store_last_settings(&s, &got), LP_ERR_STATE);
+}
+
 /* Flash full of garbage (never erased): open finds nothing, saving still works. */
 static void test_garbage_flash(void **st)
 {
@@ -265,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_double_cut),
         cmocka_unit_test(test_wear_levelling),
         cmocka_unit_test(test_save_is_one_program),
+        cmocka_unit_test(test_settings_store),
         cmocka_unit_test(test_garbage_flash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

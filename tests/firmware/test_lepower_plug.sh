@@ -23,6 +23,8 @@ done
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    sleep 0.2
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
@@ -40,6 +42,7 @@ persistence true
 persistence_location $tmp/
 persistence_file mosq.db
 autosave_interval 0
+max_queued_messages 0
 EOF
     mosquitto -c "$tmp/mosq.conf" >>"$tmp/mosq.log" 2>&1 &
     BROKER=$!

@@ -110,6 +110,8 @@ typedef struct lp_fw_plug {
     lp_fw_ports_t ports;
     lp_meter_t meter;
     lp_fw_store_t store;
+    lp_fw_store_t settings;        /* valid when has_settings */
+    uint8_t has_settings;
     lp_fw_relay_t relay;
     lp_fw_ring_t ring;
     lp_fw_dedupe_t dedupe;
@@ -151,7 +153,8 @@ lp_status_t lp_fw_plug_config_default(lp_fw_plug_config_t *cfg);
 
 /**
  * @brief Boot: open the record store, count the boot (saved at once), restore counters,
- *        relay trip and power-on state, start the meter.
+ *        relay trip and power-on state, start the meter. With ports->settings_flash, the
+ *        settings last changed by command (safety settings, interval) override cfg.
  * @param ports every port except log must be non-NULL; copied (the port structs
  *        themselves must outlive the plug).
  * @param ring_storage ring_cap elements of sizeof(lp_fw_pending_t); ring_cap >= 1.

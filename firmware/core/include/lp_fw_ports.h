@@ -134,6 +134,9 @@ typedef struct lp_fw_ports {
     const lp_fw_relay_port_t *relay;
     const lp_fw_net_port_t *net;
     const lp_fw_log_port_t *log;   /**< may be NULL */
+    /** Flash sectors of the settings store (>= 2 sectors, separate from `flash`); may be
+     *  NULL: settings changed by command then last until the next boot only. */
+    const lp_fw_flash_port_t *settings_flash;
 } lp_fw_ports_t;
 
 #ifdef __cplusplus

@@ -17,6 +17,8 @@
  *  28   4   CRC-32 (IEEE 802.3, reflected 0xEDB88320) of bytes 0..27
  * ```
  * All integers little-endian.
+ * Settings use the same scheme in their own sectors with layout tag 0x53 (see
+ * ::lp_fw_settings_t).
  * - A save programs the next blank slot and reads it back; only then does it return
  *   LP_OK. A slot that is not blank or does not read back (cut or bad cell) is skipped.
  * - When a save fills the current sector, the next sector in circular order (the one with
@@ -46,7 +48,8 @@ extern "C" {
 #endif
 
 #define LP_FW_STORE_RECORD_SIZE 32u  /**< bytes per record slot */
-#define LP_FW_STORE_TAG 0x4Cu        /**< record layout tag (version 1) */
+#define LP_FW_STORE_TAG 0x4Cu        /**< energy record layout tag (version 1) */
+#define LP_FW_STORE_TAG_SETTINGS 0x53u /**< settings record layout tag (version 1) */
 #define LP_FW_STORE_WRITE_RETRIES 4u /**< slots tried per save before LP_ERR_FW_STORE_FULL */
 
 /** The persistent content. */
@@ -58,6 +61,16 @@ typedef struct lp_fw_record {
     uint8_t relay_on;            /**< last commanded relay state (for power-on "last") */
     uint8_t tripped;             /**< over-current trip latched */
 } lp_fw_record_t;
+
+/**
+ * Persistent settings (a second store on its own sectors, same scheme, layout tag 0x53):
+ * bytes 3 power-on state, 8 min on ms, 12 min off ms, 16 over-current limit mA,
+ * 20 telemetry interval ms, 24 trip cycles (u32 each).
+ */
+typedef struct lp_fw_settings {
+    uint32_t min_on_ms, min_off_ms, limit_ma, interval_ms, trip_cycles;
+    uint8_t power_on;            /**< lp_fw_power_on_t */
+} lp_fw_settings_t;
 
 /** Counters for diagnostics and endurance measurements. */
 typedef struct lp_fw_store_stats {
@@ -75,7 +88,9 @@ typedef struct lp_fw_store {
     uint8_t sector_ready;    /* the write sector is known to be erased beyond slot */
     uint8_t have;            /* a valid record exists */
     uint32_t seq;            /* seq of the newest valid record */
-    lp_fw_record_t last;     /* newest valid record */
+    uint8_t tag;             /* layout of this store's records */
+    uint8_t img[LP_FW_STORE_RECORD_SIZE]; /* newest valid record as stored */
+    lp_fw_record_t last;     /* newest valid record (energy store) */
     lp_fw_store_stats_t stats;
 } lp_fw_store_t;
 
@@ -91,7 +106,8 @@ lp_status_t lp_fw_store_open(lp_fw_store_t *s, const lp_fw_flash_port_t *flash);
 
 /**
  * @brief The newest valid record.
- * @return LP_OK; LP_ERR_NULL; LP_ERR_FW_STORE_EMPTY when nothing was ever saved.
+ * @return LP_OK; LP_ERR_NULL; LP_ERR_FW_STORE_EMPTY when nothing was ever saved;
+ *         LP_ERR_STATE (a settings store).
  */
 lp_status_t lp_fw_store_last(const lp_fw_store_t *s, lp_fw_record_t *out);
 
@@ -103,6 +119,15 @@ lp_status_t lp_fw_store_last(const lp_fw_store_t *s, lp_fw_record_t *out);
  *         failed to program or read back).
  */
 lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec);
+
+/**
+ * @brief Settings store: same as lp_fw_store_open() / _save() / _last() for
+ *        ::lp_fw_settings_t records (a store holds one layout; calls of the other layout
+ *        return LP_ERR_STATE).
+ */
+lp_status_t lp_fw_store_open_settings(lp_fw_store_t *s, const lp_fw_flash_port_t *flash);
+lp_status_t lp_fw_store_save_settings(lp_fw_store_t *s, const lp_fw_settings_t *c);
+lp_status_t lp_fw_store_last_settings(const lp_fw_store_t *s, lp_fw_settings_t *out);
 
 /** @brief Copy the diagnostic counters. LP_OK or LP_ERR_NULL. */
 lp_status_t lp_fw_store_stats(const lp_fw_store_t *s, lp_fw_store_stats_t *out);

@@ -399,6 +399,23 @@ lp_status_t lp_fw_plug_init(lp_fw_plug_t *p, const lp_fw_plug_config_t *cfg,
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
     p->ports = *ports;
+    if (ports->settings_flash) {
+        lp_status_t so = lp_fw_store_open_settings(&p->settings, ports->settings_flash);
+        if (so == LP_OK || so == LP_ERR_FW_STORE_EMPTY) p->has_settings = 1;
+        lp_fw_settings_t set;
+        if (so == LP_OK && lp_fw_store_last_settings(&p->settings, &set) == LP_OK &&
+            set.min_on_ms <= 86400000u && set.min_off_ms <= 86400000u && set.power_on <= 2u &&
+            set.interval_ms >= 1000u && set.interval_ms <= 86400000u && set.trip_cycles >= 1u &&
+            set.trip_cycles <= 1000u) {
+            p->cfg.relay.min_on_ms = set.min_on_ms;   /* settings changed by command win */
+            p->cfg.relay.min_off_ms = set.min_off_ms;
+            p->cfg.relay.limit_ma = set.limit_ma;
+            p->cfg.relay.trip_cycles = set.trip_cycles;
+            p->cfg.relay.power_on = (lp_fw_power_on_t)set.power_on;
+            p->cfg.interval_ms = set.interval_ms;
+        }
+    }
+    cfg = &p->cfg;
     st = lp_meter_init(&p->meter, &cfg->meter);
     if (st != LP_OK) return st;
     st = lp_fw_sched_init(&p->sched, cfg->interval_ms, cfg->step_mw, 1000u);
@@ -609,6 +626,20 @@ static const char *relay_msg(lp_status_t st)
     return "";
 }
 
+static lp_status_t save_settings(lp_fw_plug_t *p, const lp_fw_relay_config_t *rc, uint32_t interval_ms)
+{
+    if (!p->has_settings) return LP_OK; /* no settings flash: until the next boot */
+    lp_fw_settings_t set;
+    memset(&set, 0, sizeof set);
+    set.min_on_ms = rc->min_on_ms;
+    set.min_off_ms = rc->min_off_ms;
+    set.limit_ma = rc->limit_ma;
+    set.trip_cycles = rc->trip_cycles;
+    set.power_on = (uint8_t)rc->power_on;
+    set.interval_ms = interval_ms;
+    return lp_fw_store_save_settings(&p->settings, &set);
+}
+
 static lp_status_t execute(lp_fw_plug_t *p, const lp_proto_cmd_t *c, uint32_t *retry_ms)
 {
     *retry_ms = 0;
@@ -622,12 +653,15 @@ static lp_status_t execute(lp_fw_plug_t *p, const lp_proto_cmd_t *c, uint32_t *r
             relay_changed(p, LP_PROTO_CAUSE_USER, c->id);
         return st;
     }
-    case LP_PROTO_ACTION_INTERVAL:
+    case LP_PROTO_ACTION_INTERVAL: {
         if (c->interval_ms < 1000u) return LP_ERR_RANGE;
+        lp_status_t st = save_settings(p, &p->relay.cfg, c->interval_ms);
+        if (st != LP_OK) return st;
         p->sched.period_ms = c->interval_ms;
         p->cfg.interval_ms = c->interval_ms;
         publish_info(p);
         return LP_OK;
+    }
     case LP_PROTO_ACTION_SAFETY: {
         lp_fw_relay_config_t rc = p->relay.cfg;
         if (c->has_min_on_time) rc.min_on_ms = c->min_on_time_s * 1000u;
@@ -636,6 +670,8 @@ static lp_status_t execute(lp_fw_plug_t *p, const lp_proto_cmd_t *c, uint32_t *r
             rc.power_on = c->power_on == LP_PROTO_POWER_ON_ON ? LP_FW_POWER_ON_ON
                         : c->power_on == LP_PROTO_POWER_ON_OFF ? LP_FW_POWER_ON_OFF : LP_FW_POWER_ON_LAST;
         if (c->has_overcurrent_limit) rc.limit_ma = c->overcurrent_limit_ma;
+        lp_status_t st = save_settings(p, &rc, p->sched.period_ms); /* stored, then applied */
+        if (st != LP_OK) return st;
         p->relay.cfg = rc;
         p->cfg.relay = rc;
         publish_info(p);
@@ -691,6 +727,7 @@ static const char *ack_code(lp_status_t st)
     case 331: return "unsupported";
     case LP_ERR_STATE: return "bad_confirm";
     case LP_ERR_RANGE: return "unsupported";
+    case 300: case 303: return "flash_error";
     default: return "invalid";
     }
 }

@@ -38,30 +38,54 @@ static uint64_t get64(const uint8_t *p)
     return v;
 }
 
-static void encode(uint8_t *b, uint32_t seq, const lp_fw_record_t *r)
+static void encode(uint8_t *b, const lp_fw_record_t *r)
 {
     put16(b, r->epoch);
     b[2] = (uint8_t)LP_FW_STORE_TAG;
     b[3] = (uint8_t)((r->relay_on ? 1u : 0u) | (r->tripped ? 2u : 0u));
-    put32(b + 4, seq);
     put64(b + 8, r->energy_import_uwh);
     put64(b + 16, r->energy_export_uwh);
     put32(b + 24, r->boot_count);
-    put32(b + 28, lp_fw_crc32(b, 28));
 }
 
-/* 1 when b holds a valid record */
-static int decode(const uint8_t *b, uint32_t *seq, lp_fw_record_t *r)
+static void decode(const uint8_t *b, lp_fw_record_t *r)
 {
-    if (b[2] != LP_FW_STORE_TAG) return 0;
-    if (get32(b + 28) != lp_fw_crc32(b, 28)) return 0;
-    *seq = get32(b + 4);
     r->relay_on = (uint8_t)(b[3] & 1u);
     r->tripped = (uint8_t)((b[3] >> 1) & 1u);
     r->energy_import_uwh = get64(b + 8);
     r->energy_export_uwh = get64(b + 16);
     r->boot_count = get32(b + 24);
     r->epoch = (uint16_t)get16(b);
+}
+
+static void encode_settings(uint8_t *b, const lp_fw_settings_t *c)
+{
+    put16(b, 0);
+    b[2] = (uint8_t)LP_FW_STORE_TAG_SETTINGS;
+    b[3] = c->power_on;
+    put32(b + 8, c->min_on_ms);
+    put32(b + 12, c->min_off_ms);
+    put32(b + 16, c->limit_ma);
+    put32(b + 20, c->interval_ms);
+    put32(b + 24, c->trip_cycles);
+}
+
+static void decode_settings(const uint8_t *b, lp_fw_settings_t *c)
+{
+    c->power_on = b[3];
+    c->min_on_ms = get32(b + 8);
+    c->min_off_ms = get32(b + 12);
+    c->limit_ma = get32(b + 16);
+    c->interval_ms = get32(b + 20);
+    c->trip_cycles = get32(b + 24);
+}
+
+/* 1 when b holds a valid record of this store's layout */
+static int valid(const uint8_t *b, uint8_t tag, uint32_t *seq)
+{
+    if (b[2] != tag) return 0;
+    if (get32(b + 28) != lp_fw_crc32(b, 28)) return 0;
+    *seq = get32(b + 4);
     return 1;
 }
 
@@ -77,7 +101,7 @@ static uint32_t addr_of(const lp_fw_store_t *s, uint32_t sector, uint32_t slot)
     return sector * s->flash->sector_size + slot * LP_FW_STORE_RECORD_SIZE;
 }
 
-lp_status_t lp_fw_store_open(lp_fw_store_t *s, const lp_fw_flash_port_t *flash)
+static lp_status_t open_tagged(lp_fw_store_t *s, const lp_fw_flash_port_t *flash, uint8_t tag)
 {
     if (!s || !flash || !flash->read || !flash->write || !flash->erase) return LP_ERR_NULL;
     if (flash->sector_count < 2 || flash->sector_size < 2 * LP_FW_STORE_RECORD_SIZE ||
@@ -86,6 +110,7 @@ lp_status_t lp_fw_store_open(lp_fw_store_t *s, const lp_fw_flash_port_t *flash)
         return LP_ERR_FW_FLASH_GEOM;
     memset(s, 0, sizeof *s);
     s->flash = flash;
+    s->tag = tag;
     s->slots = flash->sector_size / LP_FW_STORE_RECORD_SIZE;
 
     uint32_t best_sector = 0, best_slot = 0;
@@ -97,12 +122,11 @@ lp_status_t lp_fw_store_open(lp_fw_store_t *s, const lp_fw_flash_port_t *flash)
                 return LP_ERR_FW_FLASH;
             }
             uint32_t seq;
-            lp_fw_record_t r;
-            if (!decode(b, &seq, &r)) continue;
+            if (!valid(b, tag, &seq)) continue;
             if (!s->have || seq > s->seq) {
                 s->have = 1;
                 s->seq = seq;
-                s->last = r;
+                memcpy(s->img, b, sizeof b);
                 best_sector = sec;
                 best_slot = sl;
             }
@@ -120,24 +144,46 @@ lp_status_t lp_fw_store_open(lp_fw_store_t *s, const lp_fw_flash_port_t *flash)
     s->sector = best_sector;
     s->slot = best_slot + 1;
     s->sector_ready = 1;
+    if (tag == LP_FW_STORE_TAG) decode(s->img, &s->last);
+    return LP_OK;
+}
+
+lp_status_t lp_fw_store_open(lp_fw_store_t *s, const lp_fw_flash_port_t *flash)
+{
+    return open_tagged(s, flash, (uint8_t)LP_FW_STORE_TAG);
+}
+
+lp_status_t lp_fw_store_open_settings(lp_fw_store_t *s, const lp_fw_flash_port_t *flash)
+{
+    return open_tagged(s, flash, (uint8_t)LP_FW_STORE_TAG_SETTINGS);
+}
+
+lp_status_t lp_fw_store_last_settings(const lp_fw_store_t *s, lp_fw_settings_t *out)
+{
+    if (!s || !out) return LP_ERR_NULL;
+    if (s->tag != LP_FW_STORE_TAG_SETTINGS) return LP_ERR_STATE;
+    if (!s->have) return LP_ERR_FW_STORE_EMPTY;
+    decode_settings(s->img, out);
     return LP_OK;
 }
 
 lp_status_t lp_fw_store_last(const lp_fw_store_t *s, lp_fw_record_t *out)
 {
     if (!s || !out) return LP_ERR_NULL;
+    if (s->tag != LP_FW_STORE_TAG) return LP_ERR_STATE;
     if (!s->have) return LP_ERR_FW_STORE_EMPTY;
     *out = s->last;
     return LP_OK;
 }
 
-lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec)
+/* program img (layout fields filled; seq and CRC added here) into the next slot */
+static lp_status_t save_img(lp_fw_store_t *s, uint8_t *img)
 {
-    if (!s || !rec || !s->flash) return LP_ERR_NULL;
     const lp_fw_flash_port_t *f = s->flash;
-    uint8_t img[LP_FW_STORE_RECORD_SIZE], rd[LP_FW_STORE_RECORD_SIZE];
+    uint8_t rd[LP_FW_STORE_RECORD_SIZE];
     uint32_t seq = s->have ? s->seq + 1u : 1u;
-    encode(img, seq, rec);
+    put32(img + 4, seq);
+    put32(img + 28, lp_fw_crc32(img, 28));
 
     uint32_t fails = 0, skips = 0;
     const uint32_t max_skips = s->slots * f->sector_count;
@@ -164,7 +210,7 @@ lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec)
             skips++;
             continue;
         }
-        if (f->write(f->ctx, a, img, sizeof img) != LP_OK) {
+        if (f->write(f->ctx, a, img, LP_FW_STORE_RECORD_SIZE) != LP_OK) {
             s->stats.flash_errors++;
             return LP_ERR_FW_FLASH;
         }
@@ -172,14 +218,14 @@ lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec)
             s->stats.flash_errors++;
             return LP_ERR_FW_FLASH;
         }
-        if (memcmp(rd, img, sizeof img) != 0) {
+        if (memcmp(rd, img, LP_FW_STORE_RECORD_SIZE) != 0) {
             s->stats.skipped_slots++;
             fails++;
             continue;
         }
         s->have = 1;
         s->seq = seq;
-        s->last = *rec;
+        memcpy(s->img, img, LP_FW_STORE_RECORD_SIZE);
         s->stats.saves++;
         if (s->slot >= s->slots) {
             /* Sector full: erase the next one now, so that the next save (perhaps the
@@ -198,6 +244,28 @@ lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec)
         return LP_OK;
     }
     return LP_ERR_FW_STORE_FULL;
+}
+
+lp_status_t lp_fw_store_save(lp_fw_store_t *s, const lp_fw_record_t *rec)
+{
+    if (!s || !rec || !s->flash) return LP_ERR_NULL;
+    if (s->tag != LP_FW_STORE_TAG) return LP_ERR_STATE;
+    uint8_t img[LP_FW_STORE_RECORD_SIZE];
+    memset(img, 0, sizeof img);
+    encode(img, rec);
+    lp_status_t st = save_img(s, img);
+    if (st == LP_OK) s->last = *rec;
+    return st;
+}
+
+lp_status_t lp_fw_store_save_settings(lp_fw_store_t *s, const lp_fw_settings_t *c)
+{
+    if (!s || !c || !s->flash) return LP_ERR_NULL;
+    if (s->tag != LP_FW_STORE_TAG_SETTINGS) return LP_ERR_STATE;
+    uint8_t img[LP_FW_STORE_RECORD_SIZE];
+    memset(img, 0, sizeof img);
+    encode_settings(img, c);
+    return save_img(s, img);
 }
 
 lp_status_t lp_fw_store_stats(const lp_fw_store_t *s, lp_fw_store_stats_t *out)

@@ -22,7 +22,8 @@
 #include "trace.h"
 
 #define FLASH_SECTOR_SIZE 2048u
-#define FLASH_SECTORS 16u
+#define FLASH_SECTORS 16u          /* energy record store */
+#define SETTINGS_SECTORS 2u        /* settings store, after the energy sectors */
 #define MAX_SPEED 1000.0
 
 static volatile sig_atomic_t g_stop, g_pwr;
@@ -59,7 +60,7 @@ typedef struct app {
     synth_t syn;
     uint64_t adc_avail;     /* samples the simulated clock allows so far */
     /* ports */
-    lp_fw_ramflash_t flash;
+    lp_fw_ramflash_t flash, settings_flash;
     int relay_on;
     struct mosquitto *mosq;
     int connected, closing;
@@ -254,7 +255,7 @@ static int mqtt_setup(lp_fw_plug_t *plug, const char *id)
 static void *flash_map(const char *dir)
 {
     char path[4096];
-    size_t size = (size_t)FLASH_SECTOR_SIZE * FLASH_SECTORS;
+    size_t size = (size_t)FLASH_SECTOR_SIZE * (FLASH_SECTORS + SETTINGS_SECTORS);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "lepower-plug: %s: %s\n", dir, strerror(errno));
         return NULL;
@@ -264,11 +265,16 @@ static void *flash_map(const char *dir)
     if (fd < 0) { fprintf(stderr, "lepower-plug: %s: %s\n", path, strerror(errno)); return NULL; }
     struct stat st;
     fstat(fd, &st);
-    if ((size_t)st.st_size != size) { /* a new flash chip: erased */
+    if ((size_t)st.st_size > size || st.st_size % FLASH_SECTOR_SIZE != 0) {
+        fprintf(stderr, "lepower-plug: %s: not a flash image of this plug (%lld bytes)\n", path, (long long)st.st_size);
+        close(fd);
+        return NULL;
+    }
+    if ((size_t)st.st_size < size) { /* new chip, or an image without the settings sectors: erased */
         uint8_t ff[FLASH_SECTOR_SIZE];
         memset(ff, 0xFF, sizeof ff);
-        if (ftruncate(fd, 0) != 0) { close(fd); return NULL; }
-        for (unsigned k = 0; k < FLASH_SECTORS; k++)
+        if (lseek(fd, st.st_size, SEEK_SET) < 0) { close(fd); return NULL; }
+        for (size_t k = (size_t)st.st_size; k < size; k += sizeof ff)
             if (write(fd, ff, sizeof ff) != (ssize_t)sizeof ff) { close(fd); return NULL; }
     }
     void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -480,6 +486,8 @@ int main(int argc, char **argv)
     void *mem = flash_map(A.state_dir);
     if (!mem) return 1;
     lp_fw_ramflash_init(&A.flash, mem, FLASH_SECTOR_SIZE, FLASH_SECTORS, 0);
+    lp_fw_ramflash_init(&A.settings_flash, (uint8_t *)mem + (size_t)FLASH_SECTOR_SIZE * FLASH_SECTORS,
+                        FLASH_SECTOR_SIZE, SETTINGS_SECTORS, 0);
 
     static const lp_fw_clock_port_t clock_port = {NULL, clk_mono, clk_wall};
     static lp_fw_adc_port_t adc_port = {NULL, 4000.0, adc_read};
@@ -487,7 +495,8 @@ int main(int argc, char **argv)
     static const lp_fw_net_port_t net_port = {NULL, net_publish, net_subscribe};
     static const lp_fw_log_port_t log_port = {NULL, log_line};
     adc_port.sample_rate_hz = A.fs;
-    lp_fw_ports_t ports = {&adc_port, &clock_port, &A.flash.port, &relay_port, &net_port, &log_port};
+    lp_fw_ports_t ports = {&adc_port, &clock_port, &A.flash.port, &relay_port, &net_port, &log_port,
+                           &A.settings_flash.port};
     lp_fw_pending_t *ring = calloc(A.ring_cap, sizeof *ring);
     if (!ring) { fprintf(stderr, "lepower-plug: out of memory\n"); return 1; }
     A.plug = &plug;
@@ -599,6 +608,6 @@ int main(int argc, char **argv)
     if (A.have_trace) trace_free(&A.trace);
     if (A.have_rec) lp_recording_free(&A.rec);
     if (A.have_ft) freq_trace_free(&A.ft);
-    munmap(mem, (size_t)FLASH_SECTOR_SIZE * FLASH_SECTORS);
+    munmap(mem, (size_t)FLASH_SECTOR_SIZE * (FLASH_SECTORS + SETTINGS_SECTORS));
     return 0;
 }
