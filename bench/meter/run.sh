@@ -30,7 +30,9 @@ if command -v qemu-system-arm >/dev/null; then
     push=$(( (${cnt[push8000]} - ${cnt[push4000]}) / 4000 ))
     poll=$(( (${cnt[poll8000]} - ${cnt[poll4000]}) / 4000 ))
     echo
-    echo "Cortex-M4F (QEMU netduinoplus2, -Os), instructions per sample pair at 4 kHz / 50 Hz:"
+    echo "Cortex-M4F (QEMU netduinoplus2, -Os), instructions per sample pair at 4 kHz / 50 Hz,"
+    echo "metering engine with its embedded frequency estimator (the estimator alone:"
+    echo "bench/frequency/run.sh):"
     echo "  lp_meter_push only (per-sample path):            $push"
     echo "  push + lp_meter_poll amortised (80 pairs/cycle): $poll"
     echo "  sizeof(lp_meter_t) on Cortex-M4: $ram bytes"
