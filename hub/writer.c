@@ -414,6 +414,14 @@ static int on_record(void *ctx, int64_t recv_ms, const char *topic, size_t tlen,
         return 0;
     }
     if (m.kind == LP_PROTO_CMD) return 0;
+    /* raw reports older than the retention would be pruned at once, and a
+     * rollup recomputed around them would miss their deleted neighbours */
+    int64_t ts = hub_msg_ts(&m);
+    int days = m.kind == LP_PROTO_GRID ? w->h->cfg.grid_retention_days : w->h->cfg.retention_days;
+    if (ts >= 0 && ts < hub_now_ms() - (int64_t)days * DAY_MS) {
+        hub_metrics_reject(&w->h->metrics, m.device, "older_than_retention", NULL);
+        return 0;
+    }
     st = store_msg(w, &m, payload, plen);
     if (st != LP_OK) { w->batch_err = st; return 1; }
     return 0;

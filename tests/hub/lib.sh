@@ -1,4 +1,5 @@
 # Shared helpers of the hub integration tests (sourced). Starts a real Mosquitto
+# (the scripted reports are dated 2026: retention is set to 100 years)
 # broker and lepower-hub on free loopback ports, in a temp dir; the EXIT trap
 # stops every process started here.
 set -uo pipefail
@@ -44,7 +45,8 @@ start_broker() {
 }
 
 start_hub() { # extra options...
-    "$HUB" --broker 127.0.0.1:$MQ_PORT --db "$DB" --http 127.0.0.1:$HTTP_PORT --tz Europe/Paris "$@" >> "$TMP/hub.log" 2>&1 &
+    "$HUB" --broker 127.0.0.1:$MQ_PORT --db "$DB" --http 127.0.0.1:$HTTP_PORT --tz Europe/Paris \
+        --retention-days 36500 --grid-retention-days 36500 "$@" >> "$TMP/hub.log" 2>&1 &
     HUB_PID=$!
     PIDS+=("$HUB_PID")
     for _ in $(seq 200); do

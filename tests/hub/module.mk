@@ -10,3 +10,4 @@ lepower-hub-feed_SRCS := tests/hub/hub_feed.c
 lepower-hub-feed_LDLIBS := -lmosquitto
 TOOL_TESTS += tests/hub/test_hub_ingest.sh
 TOOL_TESTS += tests/hub/test_hub_api.sh
+TOOL_TESTS += tests/hub/test_hub_crash.sh
