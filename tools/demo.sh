@@ -96,7 +96,9 @@ MQ_PORT=$(free_port 0)
 HTTP_PORT=${LP_DEMO_PORT:-$(free_port 8080)}
 API=http://127.0.0.1:$HTTP_PORT/api/v1
 
-sed -e "s|^listener 1883 127.0.0.1|listener $MQ_PORT 127.0.0.1|" \
+# each run starts afresh: no broker persistence (as root, Mosquitto drops to its own user,
+# which could not write under ./var anyway)
+sed -e "s|^listener 1883 127.0.0.1|listener $MQ_PORT 127.0.0.1|" -e "s|^persistence true|persistence false|" \
     -e "s|^persistence_location .*|persistence_location $ROOT/$V/mosquitto/|" hub/mosquitto.conf >"$V/mosquitto.conf"
 mosquitto -c "$V/mosquitto.conf" >"$V/log/mosquitto.log" 2>&1 &
 PIDS+=($!)
@@ -166,8 +168,8 @@ while :; do
     [ $nnamed -lt ${#IDS[@]} ] && name_devices
     if [ $shown = 0 ]; then
         st=$(curl -sf "$API/devices" | python3 -c '
-import json, sys, datetime
-want, ids = int(sys.argv[1]), sys.argv[2:]
+import json, os, sys, datetime
+state, want, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 now = datetime.datetime.now(datetime.timezone.utc).timestamp()
 t = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() if s else None
 d = {x["id"]: x for x in json.load(sys.stdin)["devices"]}
@@ -175,8 +177,23 @@ done = [i for i in ids if i in d and t(d[i]["first_report"]) is not None and t(d
         and now - t(d[i]["last_report"]) < 60]
 behind = [t(d[i]["last_report"]) for i in ids if i in d and d[i]["last_report"]]
 h = (now - min(behind)) / 3600 if len(behind) == len(ids) else float("nan")
-print(len(done), len(ids), "%.1f" % h)' "$want" "${IDS[@]}" 2>/dev/null || echo "0 ${#IDS[@]} nan")
-        read -r ndone ntot hbehind <<<"$st"
+# a plug whose reports stop advancing while it is still catching up
+prev = json.load(open(state)) if os.path.exists(state) else {}
+cur, stalled = {}, []
+for i in ids:
+    last = d.get(i, {}).get("last_report")
+    seen_at = prev.get(i, [None, now])[1] if prev.get(i, [None])[0] == last else now
+    cur[i] = [last, seen_at]
+    if last and now - t(last) > 60 and now - seen_at > 30:
+        stalled.append(i)
+json.dump(cur, open(state, "w"))
+print(len(done), len(ids), "%.1f" % h, ",".join(stalled) or "-")' "$V/progress.json" "$want" "${IDS[@]}" 2>/dev/null ||
+            echo "0 ${#IDS[@]} nan -")
+        read -r ndone ntot hbehind stalled <<<"$st"
+        if [ "$stalled" != - ] && [ "$stalled" != "${warned:-}" ]; then
+            warned=$stalled
+            echo; echo "   warning: no new report for 30 s from $stalled while catching up (see $V/log/)"
+        fi
         if [ "$ndone" = "$ntot" ]; then
             echo "   all $ntot plugs hold ${SET[history_hours]} h of history and report live: $(elapsed) s after the start," \
                  "$(awk -v a="$T1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s after the plugs started"

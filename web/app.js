@@ -17,6 +17,8 @@
     tz: (Intl.DateTimeFormat().resolvedOptions().timeZone || ''),
     view: null,
   };
+  S.marks = {}; // ms since navigation start: cards (device cards with power), charts (energy
+  // and 24 h charts drawn), ready (standby table too)
   window.lepower = S; // for the browser tests and the curious
 
   /* ---- helpers ---- */
@@ -134,7 +136,12 @@
   }
 
   /* ---- live updates (Server-Sent Events) ---- */
-  let es = null;
+  let es = null, batch = [], flushTimer = null;
+  function flush() {
+    const b = batch;
+    batch = []; flushTimer = null;
+    if (S.view && S.view.onTelemetry) S.view.onTelemetry(b);
+  }
   function connectLive() {
     es = new EventSource(API + 'live');
     const ind = $('#live');
@@ -150,7 +157,8 @@
       if (typeof t.relay === 'boolean') d.relay = t.relay ? 'on' : 'off';
       d.last_report = t.ts;
       d.online = true;
-      if (S.view && S.view.onTelemetry) S.view.onTelemetry(t, d);
+      batch.push(t);
+      if (!flushTimer) flushTimer = setTimeout(flush, 250); // a backfill can bring thousands a second
     });
     es.addEventListener('status', ev => {
       let t;
@@ -210,6 +218,7 @@
 
     const stackBox = h('div', { class: 'chart', id: 'chart-24h' }, h('p', { class: 'muted' }, 'Loading 24 h of power…'));
     const roomBars = h('div', { class: 'bars', id: 'rooms' }, h('p', { class: 'muted' }, 'Loading…'));
+    const devBars = h('div', { class: 'bars', id: 'by-device' });
     let roomPeriod = 'day';
     const standbyBody = h('tbody');
     const devGrid = h('div', { class: 'grid devices', id: 'devices' });
@@ -223,7 +232,8 @@
       h('div', { class: 'grid two' },
         h('section', { class: 'card' }, h('h2', {}, 'Power per device — last 24 h'), stackBox),
         h('section', { class: 'card' }, h('div', { class: 'head' }, h('h2', {}, 'Energy per room'),
-          tabs([['day', 'Today'], ['week', 'This week'], ['month', 'This month']], roomPeriod, k => { roomPeriod = k; renderRooms(); })), roomBars)),
+          tabs([['day', 'Today'], ['week', 'This week'], ['month', 'This month']], roomPeriod, k => { roomPeriod = k; renderRooms(); })), roomBars,
+          h('h2', { class: 'sub2' }, 'Per device'), devBars)),
       h('section', { class: 'card section' }, h('h2', {}, 'Always-on power (1st percentile over 24 h)'),
         h('table', { class: 'standby' }, h('thead', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Standby'),
           h('th', { class: 'hide-s' }, 'Per year'), h('th', {}, 'Cost / year'))), standbyBody),
@@ -292,13 +302,19 @@
         const r = (d && d.room) || '(no room)';
         rooms.set(r, (rooms.get(r) || 0) + (fin(wh) ? wh : 0));
       }
-      const list = [...rooms].sort((a, b) => b[1] - a[1]);
-      const max = Math.max(1e-9, ...list.map(x => x[1]));
-      roomBars.replaceChildren(...list.map(([r, wh]) => h('div', { class: 'bar', 'data-room': r },
-        h('span', { class: 'name', title: r }, r),
-        h('span', { class: 'track' }, h('span', { class: 'fill', style: `width:${(100 * wh / max).toFixed(1)}%;display:block` })),
-        h('span', { class: 'v' }, fmtWh(wh) + (money(cost(wh)) ? ' · ' + money(cost(wh)) : '')))));
-      if (!list.length) roomBars.replaceChildren(h('p', { class: 'muted' }, 'No energy yet.'));
+      const bars = (list, attr, colorOf) => {
+        const max = Math.max(1e-9, ...list.map(x => x[2]));
+        return list.map(([key, label, wh]) => h('div', { class: 'bar', [attr]: key },
+          h('span', { class: 'name', title: label }, label),
+          h('span', { class: 'track' }, h('span', { class: 'fill', style: `width:${(100 * wh / max).toFixed(1)}%;display:block${colorOf ? ';background:' + colorOf(key) : ''}` })),
+          h('span', { class: 'v' }, fmtWh(wh) + (money(cost(wh)) ? ' · ' + money(cost(wh)) : ''))));
+      };
+      const rl = [...rooms].sort((a, b) => b[1] - a[1]).map(([r, wh]) => [r, r, wh]);
+      roomBars.replaceChildren(...bars(rl, 'data-room'));
+      if (!rl.length) roomBars.replaceChildren(h('p', { class: 'muted' }, 'No energy yet.'));
+      const dl = [...m].filter(([id]) => S.devices.has(id)).map(([id, wh]) => [id, devName(S.devices.get(id)), fin(wh) ? wh : 0])
+        .sort((a, b) => b[2] - a[2]);
+      devBars.replaceChildren(...bars(dl, 'data-device', color));
     }
     function renderStandby() {
       const rows = [...standby].filter(([id]) => S.devices.has(id)).sort((a, b) => b[1] - a[1]);
@@ -344,7 +360,7 @@
       }
       if (!ids.length) { stackBox.replaceChildren(h('p', { class: 'muted' }, 'No data yet.')); return; }
       const u = chart(stackBox, {
-        height: 260, series: ser, scales: { x: { time: true } },
+        height: 330, series: ser, scales: { x: { time: true } },
         axes: [axis({}), axis({ values: axisW, size: 64 })],
         cursor: { points: { show: false } }, legend: { live: true },
       }, data);
@@ -406,13 +422,19 @@
     renderTotal();
     renderCards();
     v.load = async () => {
+      if (!S.marks.cards && S.devices.size) S.marks.cards = performance.now();
       await loadSettings();
       await Promise.all([loadEnergy(), load24h()]);
+      S.marks.charts = S.marks.charts || performance.now();
       await loadStandby();
+      S.marks.ready = S.marks.ready || performance.now();
       v.el.dataset.ready = '1';
     };
     let tick = 0;
-    v.onTelemetry = (t, d) => { renderTotal(); updateCard(d); };
+    v.onTelemetry = events => {
+      renderTotal();
+      for (const id of new Set(events.map(t => t.device))) if (S.devices.has(id)) updateCard(S.devices.get(id));
+    };
     v.timer = setInterval(async () => { // energy and charts follow the clock
       tick++;
       try { await loadEnergy(); if (tick % 5 === 0) await load24h(); } catch (e) { /* next time */ }
@@ -561,11 +583,13 @@
       });
       markChart(powerBox, pw.mean);
     }
-    function addLive(tsMs, p) {
+    function addLive(points) {
       if (!pw || !range.live) return;
-      const t = tsMs / 1000;
-      if (pw.t.length && t <= pw.t[pw.t.length - 1]) return;
-      pw.t.push(t); pw.mean.push(p); pw.min.push(p); pw.max.push(p);
+      for (const [tsMs, p] of points) {
+        const t = tsMs / 1000;
+        if (pw.t.length && t <= pw.t[pw.t.length - 1]) continue;
+        pw.t.push(t); pw.mean.push(p); pw.min.push(p); pw.max.push(p);
+      }
       const cut = (Date.now() - (range.to - range.from)) / 1000;
       while (pw.t.length > 2 && pw.t[0] < cut) { pw.t.shift(); pw.mean.shift(); pw.min.shift(); pw.max.shift(); }
       if (powerBox._u) powerBox._u.setData([pw.t, pw.max, pw.min, pw.mean]);
@@ -620,10 +644,12 @@
       await Promise.all([loadPower(), loadDaily(), loadProfile()]);
       v.el.dataset.ready = '1';
     };
-    v.onTelemetry = (t, dd) => {
-      if (t.device !== id) return;
-      d = dd; renderTiles(); renderHead();
-      addLive(Date.parse(t.ts), t.power);
+    v.onTelemetry = events => {
+      const mine = events.filter(t => t.device === id);
+      if (!mine.length) return;
+      d = S.devices.get(id) || d;
+      renderTiles(); renderHead();
+      addLive(mine.map(t => [Date.parse(t.ts), t.power]));
     };
     v.onStatus = (t) => { if (t.device === id) renderHead(); };
     return v;

@@ -29,7 +29,7 @@ esac
 
 TMP=$(mktemp -d)
 PIDS=()
-cleanup() {
+stop_all() {
     local p
     for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
     for _ in $(seq 30); do
@@ -40,16 +40,16 @@ cleanup() {
     done
     for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$TMP"
+    PIDS=()
 }
-trap cleanup EXIT
+trap 'stop_all; rm -rf "$TMP"' EXIT
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 MQ_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 BASE=http://127.0.0.1:$HTTP_PORT
 
 mkdir -p "$TMP/mq" "$OUT"
-sed -e "s|^listener 1883 127.0.0.1|listener $MQ_PORT 127.0.0.1|" \
+sed -e "s|^listener 1883 127.0.0.1|listener $MQ_PORT 127.0.0.1|" -e "s|^persistence true|persistence false|" \
     -e "s|^persistence_location .*|persistence_location $TMP/mq/|" hub/mosquitto.conf >"$TMP/mosquitto.conf"
 mosquitto -c "$TMP/mosquitto.conf" >"$TMP/mosquitto.log" 2>&1 &
 PIDS+=($!)
@@ -98,4 +98,10 @@ curl -sf -X PUT "$BASE/api/v1/settings" -d '{"price_per_kwh":0.3,"currency":"EUR
 
 node tests/web/web.test.js "$BASE" "$OUT" || fail=1
 for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || { nok "a process stopped during the test (pid $p)"; tail -n 20 "$TMP"/*.log; break; }; done
+stop_all
+if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP"/*.log >/dev/null 2>&1; then
+    nok "no sanitizer report from the hub or the plugs"; grep -hE -A8 'ERROR: |runtime error:' "$TMP"/*.log | head -40
+else
+    ok "hub and plugs stopped cleanly, no sanitizer report"
+fi
 exit $fail
