@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# lepower-hub benchmark: prints figures against the issue's targets, never fails
+# on them. Real Mosquitto (hub/mosquitto.conf) on a free loopback port, real
+# SQLite file in a temp dir. Every process started here is stopped on exit.
+#   HUB_BENCH_N (default 300000) telemetry messages per ingest run, 100 devices
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+B=${B:-build/host}
+make -s "$B/bin/lepower-hub" "$B/bin/bench_hub_load" "$B/bin/lepower-hub-feed" >/dev/null || exit 1
+N=${HUB_BENCH_N:-300000}
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+MQ_PORT=$(free_port); HTTP_PORT=$(free_port); API=http://127.0.0.1:$HTTP_PORT
+mkdir -p "$TMP/mq"
+sed -e "s|^listener 1883 127.0.0.1|listener $MQ_PORT 127.0.0.1|" -e "s|^persistence_location .*|persistence_location $TMP/mq/|" \
+    -e "s|^connection_messages true|connection_messages false|" hub/mosquitto.conf > "$TMP/mosquitto.conf"
+mosquitto -c "$TMP/mosquitto.conf" > "$TMP/mosquitto.log" 2>&1 &
+PIDS+=($!)
+sleep 0.5
+LOAD=$B/bin/bench_hub_load
+val() { awk -v k="$1" '$1==k{print $2}' "$2"; }
+start_hub() { # db, extra
+    local db=$1; shift
+    "$B/bin/lepower-hub" --broker 127.0.0.1:$MQ_PORT --db "$db" --http 127.0.0.1:$HTTP_PORT --tz Europe/Paris \
+        --retention-days 36500 "$@" > "$TMP/hub.log" 2>&1 &
+    HUB_PID=$!; PIDS+=($HUB_PID)
+    for _ in $(seq 200); do curl -sf "$API/healthz" 2>/dev/null | grep -q '"broker_connected":true' && return 0; sleep 0.05; done
+    echo "hub did not start"; cat "$TMP/hub.log"; return 1
+}
+stop_hub() { kill -TERM "$HUB_PID"; wait "$HUB_PID" 2>/dev/null; }
+
+echo "== hub bench: $(nproc) cores, $N QoS 1 telemetry messages from 100 device connections per run"
+
+# 1. the same broker and load, to a bare subscriber
+"$LOAD" sub --broker 127.0.0.1:$MQ_PORT --count "$N" > "$TMP/sub.txt" &
+SUB=$!; PIDS+=($SUB)
+for _ in $(seq 100); do grep -q sub_ready "$TMP/sub.txt" 2>/dev/null && break; sleep 0.05; done
+"$LOAD" pub --broker 127.0.0.1:$MQ_PORT --devices 100 --conns 100 --count "$N" --prefix bare > "$TMP/pub1.txt"
+wait $SUB
+bare_ms=$(( $(val sub_last_ms "$TMP/sub.txt") - $(val pub_start_ms "$TMP/pub1.txt") ))
+bare_rate=$(python3 -c "print(round($(val sub_messages "$TMP/sub.txt") / ($bare_ms / 1000)))")
+echo "bare subscriber: $(val sub_messages "$TMP/sub.txt") messages in ${bare_ms} ms = ${bare_rate} msg/s"
+
+# 2. the hub: publish start -> every report committed to SQLite
+start_hub "$TMP/ingest.db" || exit 0
+"$LOAD" pub --broker 127.0.0.1:$MQ_PORT --devices 100 --conns 100 --count "$N" --prefix dev > "$TMP/pub2.txt" &
+PUB=$!; PIDS+=($PUB)
+while :; do
+    s=$(curl -s "$API/metrics" | awk '/^lepower_hub_messages_stored_total/{s=$2} /^lepower_hub_journal_backlog_bytes/{b=$2} END{print s+0, b+0}')
+    set -- $s
+    if [ "$1" -ge "$N" ] && [ "$2" = 0 ]; then done_ms=$(python3 -c 'import time;print(int(time.time()*1000))'); break; fi
+    sleep 0.02
+done
+wait $PUB
+hub_ms=$(( done_ms - $(val pub_start_ms "$TMP/pub2.txt") ))
+hub_rate=$(python3 -c "print(round($N / ($hub_ms / 1000)))")
+rows=$(sqlite3 "$TMP/ingest.db" "SELECT count(*) FROM telemetry")
+echo "hub ingest: $N messages in ${hub_ms} ms = ${hub_rate} msg/s into SQLite ($rows rows)  [target >= 40000]"
+echo "hub / bare subscriber: $(python3 -c "print(round(100 * $hub_rate / $bare_rate, 1))") %  [target >= 80 %]"
+curl -s "$API/metrics" | awk '/^lepower_hub_db_write_seconds_(sum|count|max) /{print "  " $0}'
+
+# 3. publish -> visible in the API
+python3 - "$B/bin/lepower-hub-feed" "$MQ_PORT" "$API" <<'PY'
+import json, subprocess, sys, time, urllib.request
+feed, port, api = sys.argv[1:4]
+lat = []
+for i in range(20):
+    ts = int(time.time() * 1000)
+    t0 = time.time()
+    subprocess.run([feed, "--broker", "127.0.0.1:" + port, "--id", "lat"], input=f"T lat-1 1 {i} {ts} 1000 {i} 0 0\n",
+                   text=True, check=True)
+    while True:
+        d = json.load(urllib.request.urlopen(api + "/api/v1/devices/lat-1"))
+        if d.get("energy_import") is not None and round(d["energy_import"] * 1000) == i:
+            break
+        time.sleep(0.001)
+    lat.append((time.time() - t0) * 1000)
+lat.sort()
+print("publish -> visible in the API: median %.1f ms, max %.1f ms over 20 (includes starting the publisher process)  [target <= 1000 ms]" % (lat[10], lat[-1]))
+PY
+stop_hub
+
+# 4. daily energy per device over one year for 100 devices
+"$LOAD" fill --db "$TMP/year.db" --devices 100 --days 366 --prefix y > /dev/null
+start_hub "$TMP/year.db" || exit 0
+q="$API/api/v1/energy?group=device&bucket=day&from=2025-03-28T00:00:00%2B01:00&to=2026-03-28T00:00:00%2B01:00&tz=Europe/Paris"
+curl -s "$q" > "$TMP/year.json"
+times=$(for i in $(seq 10); do curl -s -o /dev/null -w '%{time_total}\n' "$q"; done | sort -n)
+echo "energy?group=device&bucket=day, 1 year x 100 devices: median $(echo "$times" | sed -n 5p | awk '{printf "%.1f", $1*1000}') ms, max $(echo "$times" | tail -1 | awk '{printf "%.1f", $1*1000}') ms ($(jq '[.series[].values|length]|add' "$TMP/year.json") values)  [target <= 50 ms]"
+stop_hub
+
+# 5. resident memory with 10 000 devices
+start_hub "$TMP/mem.db" || exit 0
+"$LOAD" pub --broker 127.0.0.1:$MQ_PORT --devices 10000 --conns 50 --count 30000 --prefix m > /dev/null
+for _ in $(seq 600); do
+    [ "$(curl -s "$API/metrics" | awk '/^lepower_hub_messages_stored_total/{print $2}')" -ge 30000 ] && break; sleep 0.1
+done
+curl -s "$API/api/v1/devices" > /dev/null
+echo "resident memory with $(curl -s "$API/metrics" | awk '/^lepower_hub_devices /{print $2}') devices (3 reports each, device list served): $(awk '/VmRSS/{printf "%.1f MB", $2/1024}' /proc/$HUB_PID/status), peak $(awk '/VmHWM/{printf "%.1f MB", $2/1024}' /proc/$HUB_PID/status)  [target <= 100 MB]"
+stop_hub
