@@ -14,19 +14,21 @@ typedef struct {
     int64_t q0;        /* first slot index (slot = 15 min since the epoch) */
     size_t n;
     double *imp, *exp; /* per slot, Wh */
+    int want;
 } slots_t;
 
 static int64_t fdiv(int64_t a, int64_t b) { int64_t q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }
 
-static int fill_cb(void *ctx, int64_t day, const double *imp, const double *exp)
+static int fill_cb(void *ctx, int64_t day, const void *imp, const void *exp)
 {
     slots_t *s = ctx;
-    for (int k = 0; k < HUB_SLOTS_PER_DAY; k++) {
-        int64_t i = day * HUB_SLOTS_PER_DAY + k - s->q0;
-        if (i < 0 || (size_t)i >= s->n) continue;
-        s->imp[i] = imp[k];
-        s->exp[i] = exp[k];
-    }
+    int64_t i0 = day * HUB_SLOTS_PER_DAY - s->q0, k0 = 0, k1 = HUB_SLOTS_PER_DAY;
+    if (i0 < 0) k0 = -i0;
+    if (i0 + k1 > (int64_t)s->n) k1 = (int64_t)s->n - i0;
+    if (k1 <= k0) return 0;
+    size_t bytes = (size_t)(k1 - k0) * sizeof(double);
+    if (imp) memcpy(s->imp + i0 + k0, (const char *)imp + k0 * (int64_t)sizeof(double), bytes);
+    if (exp) memcpy(s->exp + i0 + k0, (const char *)exp + k0 * (int64_t)sizeof(double), bytes);
     return 0;
 }
 
@@ -78,13 +80,15 @@ static lp_status_t device_values(hub_store_t *st, const hub_device_t *d, const b
 {
     for (size_t i = 0; i < b->nb; i++) vals[i] = NAN;
     if (!d->has_telemetry || d->first_ms < 0) return LP_OK;
-    memset(s->imp, 0, s->n * sizeof *s->imp);
-    memset(s->exp, 0, s->n * sizeof *s->exp);
+    if (kind != K_EXPORT) memset(s->imp, 0, s->n * sizeof *s->imp);
+    if (kind != K_IMPORT) memset(s->exp, 0, s->n * sizeof *s->exp);
     int64_t dfrom = fdiv(s->q0, HUB_SLOTS_PER_DAY), dto = fdiv(s->q0 + (int64_t)s->n, HUB_SLOTS_PER_DAY) + 1;
-    lp_status_t r = hub_store_energy_range(st, d->key, dfrom, dto, fill_cb, s);
+    int want = kind == K_IMPORT ? 1 : kind == K_EXPORT ? 2 : 3;
+    lp_status_t r = hub_store_energy_range(st, d->key, dfrom, dto, want, fill_cb, s);
     if (r != LP_OK) return r;
     pre_i[0] = pre_e[0] = 0;
-    for (size_t i = 0; i < s->n; i++) { pre_i[i + 1] = pre_i[i] + s->imp[i]; pre_e[i + 1] = pre_e[i] + s->exp[i]; }
+    if (want & 1) for (size_t i = 0; i < s->n; i++) pre_i[i + 1] = pre_i[i] + s->imp[i];
+    if (want & 2) for (size_t i = 0; i < s->n; i++) pre_e[i + 1] = pre_e[i] + s->exp[i];
     for (size_t i = 0; i < b->nb; i++) {
         int64_t bs = b->start_s[i] * 1000, be = b->start_s[i + 1] * 1000;
         if (be <= d->first_ms || bs > d->last_ms) continue; /* wholly outside the device's reports */

@@ -66,6 +66,25 @@ void jb_str(jbuf_t *b, const char *s)
 void jb_num(jbuf_t *b, double v, int decimals)
 {
     if (!isfinite(v)) { jb_raw(b, "null"); return; }
+    static const double P10[7] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+    if (decimals >= 0 && decimals <= 6 && fabs(v) * P10[decimals] < 9e15) {
+        /* fast path: fixed point through integers (same text as %.*f, zeros cut) */
+        long long q = llround(v * P10[decimals]);
+        char tmp[40];
+        char *e = tmp + sizeof tmp, *p = e;
+        unsigned long long a = q < 0 ? (unsigned long long)(-q) : (unsigned long long)q;
+        int d = decimals, started = 0;
+        while (d-- > 0) {
+            unsigned digit = (unsigned)(a % 10);
+            a /= 10;
+            if (digit || started) { *--p = (char)('0' + digit); started = 1; }
+        }
+        if (started) *--p = '.';
+        do { *--p = (char)('0' + a % 10); a /= 10; } while (a);
+        if (q < 0) *--p = '-';
+        jb_rawn(b, p, (size_t)(e - p));
+        return;
+    }
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
     if (n <= 0 || (size_t)n >= sizeof tmp) { jb_raw(b, "null"); return; }

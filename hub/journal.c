@@ -42,17 +42,20 @@ static uint32_t crc32(const unsigned char *p, size_t n)
 static void put32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
 static uint32_t get32(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
-/* Parse one record at buf[0..n). Returns its size, 0 if incomplete, -1 if corrupt. */
-static long parse(const unsigned char *b, size_t n)
+/* Parse one record at buf[0..n). Returns its size, 0 if incomplete, -1 if corrupt.
+ * The CRC is checked when the journal is opened (torn tail); records appended
+ * by this process are read back without it. */
+static long parse_chk(const unsigned char *b, size_t n, int check)
 {
     if (n < HDR) return 0;
     if (memcmp(b, "LPJ1", 4) != 0) return -1;
     uint32_t len = get32(b + 4);
     if (len < BODY_FIXED || len > HUB_JOURNAL_MAX_BODY + BODY_FIXED) return -1;
     if (n < HDR + len) return 0;
-    if (crc32(b + HDR, len) != get32(b + 8)) return -1;
+    if (check && crc32(b + HDR, len) != get32(b + 8)) return -1;
     return (long)(HDR + len);
 }
+static long parse(const unsigned char *b, size_t n) { return parse_chk(b, n, 1); }
 
 lp_status_t hub_journal_open(const char *path, hub_journal_t **out)
 {
@@ -187,7 +190,7 @@ lp_status_t hub_journal_read(hub_journal_t *j, uint64_t *pos, size_t max, hub_jo
         if (n <= 0) return HUB_ERR_IO;
         size_t off = 0;
         long r;
-        while (delivered < max && (r = parse(j->rbuf + off, (size_t)n - off)) > 0) {
+        while (delivered < max && (r = parse_chk(j->rbuf + off, (size_t)n - off, 0)) > 0) {
             const unsigned char *b = j->rbuf + off + HDR;
             uint64_t rv = (uint64_t)get32(b) | (uint64_t)get32(b + 4) << 32;
             size_t tlen = (size_t)b[8] | (size_t)b[9] << 8;

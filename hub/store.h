@@ -15,7 +15,7 @@
  * - grid: fast frequency values, kept 7 days.
  * - report: status, info, state, event and ack payloads (JSON text as received),
  *   unique on (device, kind, boot, seq) when the kind has a sequence number.
- * - energy rollup: per device and UTC day, 96 quarter-hour slots of imported and
+ * - energy rollup: per device and UTC day (day >= 0), 96 quarter-hour slots of imported and
  *   exported energy (Wh, double), kept forever. Any zone's local hour, day, week
  *   or month boundary is a quarter-hour boundary in UTC.
  * - stats rollup: per device, per minute and per hour (res_s = 60 or 3600):
@@ -102,10 +102,14 @@ lp_status_t hub_store_energy_get(hub_store_t *st, int64_t key, int64_t day, doub
                                  double exp[HUB_SLOTS_PER_DAY], int *found);
 lp_status_t hub_store_energy_put(hub_store_t *st, int64_t key, int64_t day, const double imp[HUB_SLOTS_PER_DAY],
                                  const double exp[HUB_SLOTS_PER_DAY]);
-/** Callback for energy rows. */
-typedef int (*hub_energy_cb)(void *ctx, int64_t day, const double *imp, const double *exp);
-/** @brief Energy rows with day_from <= day < day_to, in order. */
-lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int64_t day_from, int64_t day_to, hub_energy_cb cb, void *ctx);
+/** Callback for energy rows: @p imp / @p exp point to HUB_SLOTS_PER_DAY native
+ *  doubles (bytes, maybe unaligned: memcpy them), NULL when not wanted or absent;
+ *  valid during the call only. */
+typedef int (*hub_energy_cb)(void *ctx, int64_t day, const void *imp, const void *exp);
+/** @brief Energy rows with day_from <= day < day_to, in order; @p want: 1 import,
+ *         2 export, 3 both (the other array is zeros). */
+lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int64_t day_from, int64_t day_to, int want,
+                                   hub_energy_cb cb, void *ctx);
 
 lp_status_t hub_store_stats_get(hub_store_t *st, int64_t key, int res_s, int64_t t_s, hub_stats_t *out, int *found);
 lp_status_t hub_store_stats_put(hub_store_t *st, int64_t key, int res_s, int64_t t_s, const hub_stats_t *s);

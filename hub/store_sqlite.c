@@ -42,9 +42,9 @@ static const char *const SQL[Q_COUNT] = {
                    "WHERE dev=?1 AND ts_ms>=?2 AND ts_ms<=?3 ORDER BY ts_ms,boot,seq",
     [Q_TEL_RANGE] = "SELECT ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli FROM telemetry INDEXED BY telemetry_ts "
                     "WHERE dev=?1 AND ts_ms>=?2 AND ts_ms<=?3 ORDER BY ts_ms,boot,seq",
-    [Q_EN_GET] = "SELECT imp,exp FROM energy_q WHERE dev=?1 AND day=?2",
-    [Q_EN_PUT] = "INSERT OR REPLACE INTO energy_q(dev,day,imp,exp) VALUES(?1,?2,?3,?4)",
-    [Q_EN_RANGE] = "SELECT day,imp,exp FROM energy_q WHERE dev=?1 AND day>=?2 AND day<?3 ORDER BY day",
+    [Q_EN_GET] = "SELECT imp,exp FROM energy_q WHERE k=(?1<<20)+?2",
+    [Q_EN_PUT] = "INSERT OR REPLACE INTO energy_q(k,imp,exp) VALUES((?1<<20)+?2,?3,?4)",
+    [Q_EN_RANGE] = "SELECT k&1048575,imp,exp FROM energy_q WHERE k>=(?1<<20)+?2 AND k<(?1<<20)+?3 ORDER BY k",
     [Q_ST_GET] = "SELECT s FROM stats WHERE dev=?1 AND res=?2 AND t=?3",
     [Q_ST_PUT] = "INSERT OR REPLACE INTO stats(dev,res,t,s) VALUES(?1,?2,?3,?4)",
     [Q_ST_RANGE] = "SELECT t,s FROM stats WHERE dev=?1 AND res=?2 AND t>=?3 AND t<?4 ORDER BY t",
@@ -75,8 +75,9 @@ static const char SCHEMA[] =
     " boot INTEGER, seq INTEGER, payload TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS report_seq ON report(dev,kind,boot,seq) WHERE seq IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS report_time ON report(dev,ts_ms);"
-    "CREATE TABLE IF NOT EXISTS energy_q(dev INTEGER NOT NULL, day INTEGER NOT NULL, imp BLOB NOT NULL, exp BLOB NOT NULL,"
-    " PRIMARY KEY(dev,day)) WITHOUT ROWID;"
+    /* energy rollups: key = device << 20 | UTC day number (days up to year 4840); a
+     * rowid table keeps each 1.5 KiB row inside one page */
+    "CREATE TABLE IF NOT EXISTS energy_q(k INTEGER PRIMARY KEY, imp BLOB NOT NULL, exp BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS stats(dev INTEGER NOT NULL, res INTEGER NOT NULL, t INTEGER NOT NULL, s BLOB NOT NULL,"
     " PRIMARY KEY(dev,res,t)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);";
@@ -137,7 +138,8 @@ lp_status_t hub_store_open(const char *path, int writer, hub_store_t **out)
     sqlite3_busy_timeout(st->db, 10000);
     char *err = NULL;
     if (!writer) {
-        sqlite3_exec(st->db, "PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
+        /* readers map the file: long rollup scans then copy nothing from the kernel */
+        sqlite3_exec(st->db, "PRAGMA cache_size=-8000; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;", NULL, NULL, NULL);
         *out = st;
         return LP_OK;
     }
@@ -312,7 +314,7 @@ lp_status_t hub_store_device_delete(hub_store_t *st, const char *id)
     key = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     static const char *const del[] = { "DELETE FROM telemetry WHERE dev=?1", "DELETE FROM grid WHERE dev=?1",
-                                       "DELETE FROM report WHERE dev=?1", "DELETE FROM energy_q WHERE dev=?1",
+                                       "DELETE FROM report WHERE dev=?1", "DELETE FROM energy_q WHERE k>=(?1<<20) AND k<((?1+1)<<20)",
                                        "DELETE FROM stats WHERE dev=?1", "DELETE FROM device WHERE k=?1" };
     for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
         sqlite3_stmt *d;
@@ -492,7 +494,8 @@ lp_status_t hub_store_energy_put(hub_store_t *st, int64_t key, int64_t day, cons
     return rc == SQLITE_DONE ? LP_OK : dberr(st, "energy put");
 }
 
-lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int64_t day_from, int64_t day_to, hub_energy_cb cb, void *ctx)
+lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int64_t day_from, int64_t day_to, int want,
+                                   hub_energy_cb cb, void *ctx)
 {
     if (!st || !cb) return LP_ERR_NULL;
     sqlite3_stmt *s = q(st, Q_EN_RANGE);
@@ -501,11 +504,11 @@ lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int64_t day_fro
     sqlite3_bind_int64(s, 2, day_from);
     sqlite3_bind_int64(s, 3, day_to);
     int rc;
-    double imp[HUB_SLOTS_PER_DAY], exp[HUB_SLOTS_PER_DAY];
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        blob_to(s, 1, imp, HUB_SLOTS_PER_DAY);
-        blob_to(s, 2, exp, HUB_SLOTS_PER_DAY);
-        if (cb(ctx, sqlite3_column_int64(s, 0), imp, exp)) { rc = SQLITE_DONE; break; }
+        const void *bi = NULL, *be = NULL;
+        if ((want & 1) && sqlite3_column_bytes(s, 1) == HUB_SLOTS_PER_DAY * (int)sizeof(double)) bi = sqlite3_column_blob(s, 1);
+        if ((want & 2) && sqlite3_column_bytes(s, 2) == HUB_SLOTS_PER_DAY * (int)sizeof(double)) be = sqlite3_column_blob(s, 2);
+        if (cb(ctx, sqlite3_column_int64(s, 0), bi, be)) { rc = SQLITE_DONE; break; }
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? LP_OK : dberr(st, "energy range");

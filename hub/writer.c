@@ -524,6 +524,12 @@ static void *writer_main(void *arg)
 {
     hub_writer_t *w = arg;
     while (!w->h->stop) {
+        /* when the writer keeps up, let reports gather for a few tens of
+         * milliseconds: one transaction then carries many reports per device */
+        if (hub_journal_end(w->h->journal) - w->pos < (1u << 20)) {
+            struct timespec gather = { 0, 40000000L };
+            nanosleep(&gather, NULL);
+        }
         pthread_mutex_lock(&w->mu);
         int rc = batch(w);
         if (rc == 0) {
