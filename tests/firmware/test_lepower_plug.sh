@@ -268,4 +268,26 @@ else
     echo "ok - # SKIP grid frequency trace not found"
 fi
 
+# ---- 8. many plugs in one process (--count) -------------------------------------------
+start_sub t8 "lepower/+/telemetry" "$tmp/t8.txt"
+$PLUG --trace "$FRIDGE" --count 20 --id many --broker 127.0.0.1:$PORT --state-dir "$tmp/many" \
+    --start 2026-01-16T06:00:00Z --speed 100 --duration 120 --power-on on 2>"$tmp/many.log"
+rc=$?
+sleep 0.3
+python3 - "$tmp/t8.txt" >"$tmp/t8.check" <<'EOF2'
+import json, sys
+per = {}
+for l in open(sys.argv[1], errors='replace'):
+    if ' {' not in l: continue
+    topic, payload = l.split(' ', 1)
+    dev = topic.split('/')[1]
+    if not dev.startswith('many-'): continue
+    per.setdefault(dev, set()).add(json.loads(payload)['seq'])
+ok = len(per) == 20 and all(s == set(range(len(s))) and len(s) >= 12 for s in per.values())
+print('plugs=%d reports per plug %d..%d' % (len(per), min(map(len, per.values())), max(map(len, per.values()))))
+print('GOOD' if ok else 'BAD')
+EOF2
+check "--count 20: every plug publishes its own contiguous report sequence ($(head -1 $tmp/t8.check))" \
+    "[ $rc -eq 0 ] && grep -q GOOD $tmp/t8.check && grep -q 'pending=0 dropped=0' $tmp/many.log && [ \$(ls $tmp/many | wc -l) -eq 20 ]"
+
 [ $fails -eq 0 ]

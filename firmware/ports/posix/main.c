@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <mosquitto.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,38 +38,50 @@ typedef struct app {
     /* options */
     const char *trace_path, *waveform_path, *freq_path, *broker, *user, *pass;
     const char *cafile, *capath, *certfile, *keyfile, *state_dir;
-    int tls_insecure, catch_up, fast_history, verbose, have_start;
+    int tls_insecure, catch_up, fast_history, verbose, have_start, count;
     double speed, voltage, duration_s;
     int64_t start_ms;
     load_kind_t load;
     uint64_t seed;
     uint32_t ring_cap;
-    /* simulated clock: elapsed = base_s + samples / fs */
-    double base_s;
-    uint64_t samples;
     double fs;
-    int sample_mode;       /* 1: ADC samples; 0: cycle-level */
-    /* sources */
+    /* shared, read-only sources */
     trace_t trace;
     int have_trace;
     freq_trace_t ft;
     int have_ft;
     lp_recording_t rec;
     int have_rec;
-    size_t rec_idx;
+    char host[256];
+    int port;
+} app_t;
+
+/* One virtual plug: the firmware core and everything its ports need. The simulated clock
+ * of a plug is its own ADC sample count: elapsed = base_s + samples / fs. */
+typedef struct vplug {
+    int idx;
+    char id[LP_PROTO_DEVICE_ID_MAX + 1];
+    lp_fw_plug_t plug;
+    lp_fw_pending_t *ring;
+    trace_t trace;          /* shallow copy of A.trace with its own lookup cursor */
     double trace_origin_s;  /* trace time at elapsed 0 */
     synth_t syn;
-    uint64_t adc_avail;     /* samples the simulated clock allows so far */
-    /* ports */
+    size_t rec_idx;
+    double base_s;
+    uint64_t samples, adc_avail;
+    int sample_mode;        /* 1: ADC samples; 0: cycle-level */
+    void *mem;              /* mapped flash image */
     lp_fw_ramflash_t flash, settings_flash;
     int relay_on;
     struct mosquitto *mosq;
-    int connected, closing;
-    double next_connect_real;
-    char host[256];
-    int port;
-    lp_fw_plug_t *plug;
-} app_t;
+    int connected, closing, connecting;
+    double next_connect_real;  /* earliest next connect attempt; while connecting: give-up time */
+    lp_fw_adc_port_t adc;
+    lp_fw_clock_port_t clk;
+    lp_fw_relay_port_t rel;
+    lp_fw_net_port_t net;
+    lp_fw_log_port_t log;
+} vplug_t;
 
 static app_t A;
 
@@ -84,168 +97,207 @@ static int64_t wall_now_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-static double elapsed_s(void) { return A.base_s + (double)A.samples / A.fs; }
+static double elapsed_s(const vplug_t *v) { return v->base_s + (double)v->samples / A.fs; }
 
 /* ---- ports ------------------------------------------------------------------ */
 
-static uint64_t clk_mono(void *ctx) { (void)ctx; return (uint64_t)(elapsed_s() * 1000.0); }
+static uint64_t clk_mono(void *ctx) { return (uint64_t)(elapsed_s(ctx) * 1000.0); }
 static int clk_wall(void *ctx, int64_t *ms)
 {
-    (void)ctx;
-    *ms = A.start_ms + (int64_t)(elapsed_s() * 1000.0);
+    *ms = A.start_ms + (int64_t)(elapsed_s(ctx) * 1000.0);
     return 1;
 }
 
-static void update_power(void)
+static void update_power(vplug_t *v)
 {
     if (!A.have_trace) return;
     double p, q;
-    trace_at(&A.trace, A.trace_origin_s + elapsed_s(), &p, &q);
-    synth_set_power(&A.syn, p, q, A.trace.q_var != NULL);
+    trace_at(&v->trace, v->trace_origin_s + elapsed_s(v), &p, &q);
+    synth_set_power(&v->syn, p, q, A.trace.q_var != NULL);
 }
 
-static uint32_t adc_read(void *ctx, int16_t *v, int16_t *i, uint32_t max)
+static uint32_t adc_read(void *ctx, int16_t *vs, int16_t *is, uint32_t max)
 {
-    (void)ctx;
-    uint64_t avail = A.adc_avail > A.samples ? A.adc_avail - A.samples : 0;
+    vplug_t *v = ctx;
+    uint64_t avail = v->adc_avail > v->samples ? v->adc_avail - v->samples : 0;
     uint32_t n = avail < max ? (uint32_t)avail : max;
     if (n == 0) return 0;
     if (A.have_rec) {
-        const double vpc = A.plug->cfg.meter.fe.volts_per_count, apc = A.plug->cfg.meter.fe.amps_per_count;
+        const double vpc = v->plug.cfg.meter.fe.volts_per_count, apc = v->plug.cfg.meter.fe.amps_per_count;
         for (uint32_t k = 0; k < n; k++) {
-            double vv = A.rec.v_v[A.rec_idx] / vpc, ii = A.relay_on ? A.rec.i_a[A.rec_idx] / apc : 0.0;
-            v[k] = (int16_t)fmax(-2048, fmin(2047, floor(vv + 0.5)));
-            i[k] = (int16_t)fmax(-2048, fmin(2047, floor(ii + 0.5)));
-            if (++A.rec_idx >= A.rec.n) A.rec_idx = 0;
+            double vv = A.rec.v_v[v->rec_idx] / vpc, ii = v->relay_on ? A.rec.i_a[v->rec_idx] / apc : 0.0;
+            vs[k] = (int16_t)fmax(-2048, fmin(2047, floor(vv + 0.5)));
+            is[k] = (int16_t)fmax(-2048, fmin(2047, floor(ii + 0.5)));
+            if (++v->rec_idx >= A.rec.n) v->rec_idx = 0;
         }
     } else {
-        update_power();
-        synth_block(&A.syn, v, i, n, A.relay_on);
+        update_power(v);
+        synth_block(&v->syn, vs, is, n, v->relay_on);
     }
-    A.samples += n;
+    v->samples += n;
     return n;
 }
 
-static void relay_set(void *ctx, int on) { (void)ctx; A.relay_on = on; }
+static void relay_set(void *ctx, int on) { ((vplug_t *)ctx)->relay_on = on; }
 
 static lp_status_t net_publish(void *ctx, const char *topic, const void *payload, size_t len, int qos,
                                int retain, int32_t *token)
 {
-    (void)ctx;
-    if (!A.mosq || !A.connected) return LP_ERR_FW_NOT_CONNECTED;
+    vplug_t *v = ctx;
+    if (!v->mosq || !v->connected) return LP_ERR_FW_NOT_CONNECTED;
     int mid = 0;
-    int rc = mosquitto_publish(A.mosq, &mid, topic, (int)len, payload, qos, retain != 0);
+    int rc = mosquitto_publish(v->mosq, &mid, topic, (int)len, payload, qos, retain != 0);
     if (rc != MOSQ_ERR_SUCCESS) return LP_ERR_FW_NOT_CONNECTED;
     if (token) *token = mid;
     return LP_OK;
 }
 static lp_status_t net_subscribe(void *ctx, const char *topic)
 {
-    (void)ctx;
-    if (!A.mosq || !A.connected) return LP_ERR_FW_NOT_CONNECTED;
-    return mosquitto_subscribe(A.mosq, NULL, topic, 1) == MOSQ_ERR_SUCCESS ? LP_OK : LP_ERR_FW_NOT_CONNECTED;
+    vplug_t *v = ctx;
+    if (!v->mosq || !v->connected) return LP_ERR_FW_NOT_CONNECTED;
+    return mosquitto_subscribe(v->mosq, NULL, topic, 1) == MOSQ_ERR_SUCCESS ? LP_OK : LP_ERR_FW_NOT_CONNECTED;
 }
 
 static void log_line(void *ctx, int level, const char *text)
 {
-    (void)ctx;
+    vplug_t *v = ctx;
     static const char *const names[] = {"error", "warn", "info", "debug"};
     if (level > LP_FW_LOG_INFO && !A.verbose) return;
-    fprintf(stderr, "lepower-plug: t=%.3f %s: %s\n", elapsed_s(), names[level & 3], text);
+    fprintf(stderr, "lepower-plug: %s t=%.3f %s: %s\n", v->id, elapsed_s(v), names[level & 3], text);
 }
 
 /* ---- MQTT ------------------------------------------------------------------- */
 
 static void cb_connect(struct mosquitto *m, void *ud, int rc)
 {
-    (void)m; (void)ud;
+    vplug_t *v = ud;
+    (void)m;
     if (rc != 0) {
-        fprintf(stderr, "lepower-plug: broker refused the connection: %s\n", mosquitto_connack_string(rc));
+        fprintf(stderr, "lepower-plug: %s: broker refused the connection: %s\n", v->id, mosquitto_connack_string(rc));
         return;
     }
-    A.connected = 1;
-    if (A.verbose) fprintf(stderr, "lepower-plug: connected\n");
-    lp_fw_plug_on_connect(A.plug);
+    v->connected = 1;
+    v->connecting = 0;
+    if (A.verbose) fprintf(stderr, "lepower-plug: %s connected\n", v->id);
+    lp_fw_plug_on_connect(&v->plug);
 }
 static void cb_disconnect(struct mosquitto *m, void *ud, int rc)
 {
-    (void)m; (void)ud; (void)rc;
-    if (A.connected && A.verbose) fprintf(stderr, "lepower-plug: disconnected\n");
-    A.connected = 0;
-    lp_fw_plug_on_disconnect(A.plug);
+    vplug_t *v = ud;
+    (void)m; (void)rc;
+    if (v->connected && A.verbose) fprintf(stderr, "lepower-plug: %s disconnected\n", v->id);
+    v->connected = 0;
+    if (v->connecting) { v->connecting = 0; v->next_connect_real = real_now() + 0.5; }
+    lp_fw_plug_on_disconnect(&v->plug);
 }
 static void cb_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
 {
-    (void)m; (void)ud;
-    lp_fw_plug_on_message(A.plug, msg->topic, msg->payload, (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0),
+    vplug_t *v = ud;
+    (void)m;
+    lp_fw_plug_on_message(&v->plug, msg->topic, msg->payload, (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0),
                           msg->retain);
 }
 static void cb_publish(struct mosquitto *m, void *ud, int mid)
 {
-    (void)m; (void)ud;
-    lp_fw_plug_on_published(A.plug, mid);
+    (void)m;
+    lp_fw_plug_on_published(&((vplug_t *)ud)->plug, mid);
 }
 
-static void mqtt_try_connect(void)
+/* (re)connect every 0.5 s while there is no session; a connection waiting for its CONNACK
+ * is given 10 s before it is abandoned */
+static void mqtt_try_connect(vplug_t *v)
 {
-    if (!A.mosq || A.connected || A.closing || real_now() < A.next_connect_real) return;
-    A.next_connect_real = real_now() + 0.5;
-    int rc = mosquitto_connect(A.mosq, A.host, A.port, 30);
+    if (!v->mosq || v->connected || v->closing || real_now() < v->next_connect_real) return;
+    int rc = mosquitto_connect(v->mosq, A.host, A.port, 30);
+    v->connecting = rc == MOSQ_ERR_SUCCESS;
+    v->next_connect_real = real_now() + (v->connecting ? 10.0 : 0.5);
     if (rc != MOSQ_ERR_SUCCESS && A.verbose)
-        fprintf(stderr, "lepower-plug: connect %s:%d: %s\n", A.host, A.port, mosquitto_strerror(rc));
+        fprintf(stderr, "lepower-plug: %s: connect %s:%d: %s\n", v->id, A.host, A.port, mosquitto_strerror(rc));
 }
 
-static void mqtt_service(int timeout_ms)
+static void net_error(vplug_t *v, int rc)
 {
-    if (!A.mosq) {
+    if (rc == MOSQ_ERR_SUCCESS) return;
+    if (A.verbose && v->connected) fprintf(stderr, "lepower-plug: %s network: %s\n", v->id, mosquitto_strerror(rc));
+    if (v->connected || v->connecting) cb_disconnect(v->mosq, v, rc);
+}
+
+/* network work of every plug, waiting up to timeout_ms for traffic. One plug: the
+ * library's own loop. Several: poll() over the sockets (the library's loop uses select(),
+ * limited to 1024 descriptors, and it keeps a socket pair per client). */
+static void mqtt_service(vplug_t *vs, int n, int timeout_ms)
+{
+    if (n == 1 && vs[0].mosq) {
+        mqtt_try_connect(&vs[0]);
+        int rc = mosquitto_loop(vs[0].mosq, timeout_ms, 1);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            net_error(&vs[0], rc);
+            if (timeout_ms > 0) usleep((useconds_t)timeout_ms * 1000u);
+        }
+        return;
+    }
+    static struct pollfd *pfd;
+    static int *who, cap;
+    if (cap < n) {
+        free(pfd);
+        free(who);
+        pfd = calloc((size_t)n, sizeof *pfd);
+        who = calloc((size_t)n, sizeof *who);
+        cap = pfd && who ? n : 0;
+        if (!cap) return;
+    }
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        vplug_t *v = &vs[k];
+        if (!v->mosq) continue;
+        mqtt_try_connect(v);
+        int fd = mosquitto_socket(v->mosq);
+        if (fd < 0) continue;
+        pfd[m].fd = fd;
+        pfd[m].events = (short)(POLLIN | (mosquitto_want_write(v->mosq) ? POLLOUT : 0));
+        pfd[m].revents = 0;
+        who[m++] = k;
+    }
+    if (m == 0) {
         if (timeout_ms > 0) usleep((useconds_t)timeout_ms * 1000u);
         return;
     }
-    mqtt_try_connect();
-    int rc = mosquitto_loop(A.mosq, timeout_ms, 1);
-    if (rc != MOSQ_ERR_SUCCESS) {
-        if (A.verbose && A.connected) fprintf(stderr, "lepower-plug: network: %s\n", mosquitto_strerror(rc));
-        if (A.connected) cb_disconnect(A.mosq, NULL, rc);
-        if (timeout_ms > 0) usleep((useconds_t)timeout_ms * 1000u);
+    int r = poll(pfd, (nfds_t)m, timeout_ms);
+    for (int j = 0; j < m; j++) {
+        vplug_t *v = &vs[who[j]];
+        int rc = MOSQ_ERR_SUCCESS;
+        if (r > 0 && (pfd[j].revents & (POLLIN | POLLHUP | POLLERR))) rc = mosquitto_loop_read(v->mosq, 1);
+        if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(v->mosq) >= 0 && mosquitto_want_write(v->mosq))
+            rc = mosquitto_loop_write(v->mosq, 1);
+        if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_misc(v->mosq);
+        net_error(v, rc);
     }
 }
 
-static int mqtt_setup(lp_fw_plug_t *plug, const char *id)
+static int mqtt_setup(vplug_t *v)
 {
-    const char *colon = strrchr(A.broker, ':');
-    if (colon) {
-        size_t n = (size_t)(colon - A.broker);
-        if (n >= sizeof A.host) n = sizeof A.host - 1;
-        memcpy(A.host, A.broker, n);
-        A.host[n] = 0;
-        A.port = atoi(colon + 1);
-    } else {
-        snprintf(A.host, sizeof A.host, "%s", A.broker);
-        A.port = 1883;
-    }
-    mosquitto_lib_init();
     char cid[64];
-    snprintf(cid, sizeof cid, "lepower-plug-%s", id);
-    A.mosq = mosquitto_new(cid, true, NULL);
-    if (!A.mosq) return -1;
-    mosquitto_int_option(A.mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-    mosquitto_max_inflight_messages_set(A.mosq, 0);
-    mosquitto_connect_callback_set(A.mosq, cb_connect);
-    mosquitto_disconnect_callback_set(A.mosq, cb_disconnect);
-    mosquitto_message_callback_set(A.mosq, cb_message);
-    mosquitto_publish_callback_set(A.mosq, cb_publish);
+    snprintf(cid, sizeof cid, "lepower-plug-%s", v->id);
+    v->mosq = mosquitto_new(cid, true, v);
+    if (!v->mosq) return -1;
+    mosquitto_int_option(v->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    mosquitto_max_inflight_messages_set(v->mosq, 0);
+    mosquitto_connect_callback_set(v->mosq, cb_connect);
+    mosquitto_disconnect_callback_set(v->mosq, cb_disconnect);
+    mosquitto_message_callback_set(v->mosq, cb_message);
+    mosquitto_publish_callback_set(v->mosq, cb_publish);
     char wtopic[LP_PROTO_TOPIC_BUF], wpay[64];
     size_t wlen = 0;
-    if (lp_fw_plug_will(plug, wtopic, wpay, sizeof wpay, &wlen) != LP_OK) return -1;
-    mosquitto_will_set(A.mosq, wtopic, (int)wlen, wpay, 1, true);
-    if (A.user) mosquitto_username_pw_set(A.mosq, A.user, A.pass);
+    if (lp_fw_plug_will(&v->plug, wtopic, wpay, sizeof wpay, &wlen) != LP_OK) return -1;
+    mosquitto_will_set(v->mosq, wtopic, (int)wlen, wpay, 1, true);
+    if (A.user) mosquitto_username_pw_set(v->mosq, A.user, A.pass);
     if (A.cafile || A.capath) {
-        int rc = mosquitto_tls_set(A.mosq, A.cafile, A.capath, A.certfile, A.keyfile, NULL);
+        int rc = mosquitto_tls_set(v->mosq, A.cafile, A.capath, A.certfile, A.keyfile, NULL);
         if (rc != MOSQ_ERR_SUCCESS) {
             fprintf(stderr, "lepower-plug: TLS setup: %s\n", mosquitto_strerror(rc));
             return -1;
         }
-        if (A.tls_insecure) mosquitto_tls_insecure_set(A.mosq, true);
+        if (A.tls_insecure) mosquitto_tls_insecure_set(v->mosq, true);
     }
     return 0;
 }
@@ -254,7 +306,7 @@ static int mqtt_setup(lp_fw_plug_t *plug, const char *id)
 
 static void *flash_map(const char *dir)
 {
-    char path[4096];
+    char path[4200];
     size_t size = (size_t)FLASH_SECTOR_SIZE * (FLASH_SECTORS + SETTINGS_SECTORS);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "lepower-plug: %s: %s\n", dir, strerror(errno));
@@ -281,6 +333,18 @@ static void *flash_map(const char *dir)
     close(fd);
     if (mem == MAP_FAILED) { fprintf(stderr, "lepower-plug: mmap %s: %s\n", path, strerror(errno)); return NULL; }
     return mem;
+}
+
+/* one cycle-level step of the fast history path */
+static void feed_cycle(vplug_t *v)
+{
+    lp_fw_cycle_input_t ci;
+    double p, q;
+    trace_at(&v->trace, v->trace_origin_s + elapsed_s(v), &p, &q);
+    synth_set_power(&v->syn, p, q, A.trace.q_var != NULL);
+    synth_cycle(&v->syn, v->relay_on, &ci.duration_s, &ci.vrms_v, &ci.irms_a, &ci.p_w, &ci.q_var, &ci.f_hz);
+    v->base_s += ci.duration_s;
+    lp_fw_plug_feed_cycle(&v->plug, &ci);
 }
 
 /* ---- options ------------------------------------------------------------------ */
@@ -311,6 +375,8 @@ static void usage(FILE *f)
 "  --cafile F --capath D --certfile F --keyfile F --tls-insecure   TLS\n"
 "  --id ID                device id, [a-z0-9-]{1,32} (default plug-1)\n"
 "  --state-dir DIR        holds the emulated flash (default ./plug-state)\n"
+"  --count N              run N plugs in this process (ids ID-1..ID-N, flash in\n"
+"                         DIR/ID-k, each trace offset by k x 3607 s), default 1\n"
 "Firmware settings:\n"
 "  --interval S           telemetry period (default 10)\n"
 "  --step W               report at once on a power change above W (default 50; 0 off)\n"
@@ -345,7 +411,6 @@ static int parse_iso(const char *s, int64_t *ms)
 
 int main(int argc, char **argv)
 {
-    static lp_fw_plug_t plug;
     static lp_fw_plug_config_t cfg;
     lp_fw_plug_config_default(&cfg);
     memset(&A, 0, sizeof A);
@@ -355,11 +420,12 @@ int main(int argc, char **argv)
     A.ring_cap = 4096;
     A.state_dir = "plug-state";
     A.load = LOAD_RESISTIVE;
+    A.count = 1;
     cfg.relay.limit_ma = 16000;
     enum { O_TRACE = 256, O_LOAD, O_WAVE, O_FREQ, O_VOLT, O_SEED, O_SPEED, O_START, O_CATCH, O_FAST,
            O_DUR, O_BROKER, O_USER, O_PASS, O_CAFILE, O_CAPATH, O_CERT, O_KEY, O_INSECURE, O_ID,
            O_STATE, O_INTERVAL, O_STEP, O_RING, O_MINON, O_MINOFF, O_PON, O_OC, O_VERBOSE, O_HELP,
-           O_GRID, O_GRIDP };
+           O_GRID, O_GRIDP, O_COUNT };
     static const struct option opts[] = {
         {"trace", 1, 0, O_TRACE}, {"load", 1, 0, O_LOAD}, {"waveform", 1, 0, O_WAVE},
         {"frequency-trace", 1, 0, O_FREQ}, {"voltage", 1, 0, O_VOLT}, {"seed", 1, 0, O_SEED},
@@ -371,7 +437,7 @@ int main(int argc, char **argv)
         {"interval", 1, 0, O_INTERVAL}, {"step", 1, 0, O_STEP}, {"ring", 1, 0, O_RING},
         {"min-on", 1, 0, O_MINON}, {"min-off", 1, 0, O_MINOFF}, {"power-on", 1, 0, O_PON},
         {"overcurrent", 1, 0, O_OC}, {"verbose", 0, 0, O_VERBOSE}, {"help", 0, 0, O_HELP},
-        {"grid", 0, 0, O_GRID}, {"grid-period", 1, 0, O_GRIDP},
+        {"grid", 0, 0, O_GRID}, {"grid-period", 1, 0, O_GRIDP}, {"count", 1, 0, O_COUNT},
         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -419,6 +485,7 @@ int main(int argc, char **argv)
         case O_OC: cfg.relay.limit_ma = (uint32_t)(atof(optarg) * 1000.0); break;
         case O_VERBOSE: A.verbose = 1; break;
         case O_GRID: cfg.grid_stream = 1; break;
+        case O_COUNT: A.count = atoi(optarg); break;
         case O_GRIDP: {
             double ms = atof(optarg) * 1000.0;
             if (!(ms >= 20.0 && ms <= 1000.0)) { fprintf(stderr, "lepower-plug: --grid-period must be 0.02..1 s\n"); return 2; }
@@ -437,6 +504,8 @@ int main(int argc, char **argv)
     if (!(A.speed > 0.0 && A.speed <= MAX_SPEED)) { fprintf(stderr, "lepower-plug: --speed must be in (0, 1000]\n"); return 2; }
     if (!(A.voltage > 0.0 && A.voltage < 400.0 / sqrt(2.0) * 1.2)) { fprintf(stderr, "lepower-plug: --voltage out of range\n"); return 2; }
     if (A.ring_cap < 1 || A.ring_cap > 1000000) { fprintf(stderr, "lepower-plug: --ring must be 1..1000000\n"); return 2; }
+    if (A.count < 1 || A.count > 100000) { fprintf(stderr, "lepower-plug: --count must be 1..100000\n"); return 2; }
+    if (A.count > 1 && strlen(cfg.device_id) + 7 > LP_PROTO_DEVICE_ID_MAX) { fprintf(stderr, "lepower-plug: --id too long for --count\n"); return 2; }
     if (A.fast_history && !A.catch_up) { fprintf(stderr, "lepower-plug: --fast-history needs --catch-up\n"); return 2; }
     if (A.fast_history && A.waveform_path) { fprintf(stderr, "lepower-plug: --fast-history needs --trace\n"); return 2; }
     snprintf(cfg.model, sizeof cfg.model, "lepower-plug-virtual");
@@ -477,38 +546,67 @@ int main(int argc, char **argv)
         if (A.start_ms > now_ms) A.start_ms -= 86400000;
     }
     if (A.catch_up && A.start_ms > now_ms) { fprintf(stderr, "lepower-plug: --catch-up needs a --start in the past\n"); return 2; }
-    /* trace position: trace times are read as seconds since midnight (UTC) */
-    A.trace_origin_s = (double)(A.start_ms % 86400000) / 1000.0;
-    if (A.have_trace)
-        synth_init(&A.syn, A.fs, A.voltage, cfg.meter.fe.volts_per_count, cfg.meter.fe.amps_per_count,
-                   cfg.meter.fe.adc_bits, A.load, A.have_ft ? &A.ft : NULL, A.seed, A.trace_origin_s);
+    if (A.broker) {
+        const char *colon = strrchr(A.broker, ':');
+        size_t hn = colon ? (size_t)(colon - A.broker) : strlen(A.broker);
+        if (hn >= sizeof A.host) hn = sizeof A.host - 1;
+        memcpy(A.host, A.broker, hn);
+        A.host[hn] = 0;
+        A.port = colon ? atoi(colon + 1) : 1883;
+        mosquitto_lib_init();
+    }
 
-    void *mem = flash_map(A.state_dir);
-    if (!mem) return 1;
-    lp_fw_ramflash_init(&A.flash, mem, FLASH_SECTOR_SIZE, FLASH_SECTORS, 0);
-    lp_fw_ramflash_init(&A.settings_flash, (uint8_t *)mem + (size_t)FLASH_SECTOR_SIZE * FLASH_SECTORS,
-                        FLASH_SECTOR_SIZE, SETTINGS_SECTORS, 0);
-
-    static const lp_fw_clock_port_t clock_port = {NULL, clk_mono, clk_wall};
-    static lp_fw_adc_port_t adc_port = {NULL, 4000.0, adc_read};
-    static const lp_fw_relay_port_t relay_port = {NULL, relay_set};
-    static const lp_fw_net_port_t net_port = {NULL, net_publish, net_subscribe};
-    static const lp_fw_log_port_t log_port = {NULL, log_line};
-    adc_port.sample_rate_hz = A.fs;
-    lp_fw_ports_t ports = {&adc_port, &clock_port, &A.flash.port, &relay_port, &net_port, &log_port,
-                           &A.settings_flash.port};
-    lp_fw_pending_t *ring = calloc(A.ring_cap, sizeof *ring);
-    if (!ring) { fprintf(stderr, "lepower-plug: out of memory\n"); return 1; }
-    A.plug = &plug;
-    A.sample_mode = !(A.catch_up && A.fast_history);
-    lp_status_t st = lp_fw_plug_init(&plug, &cfg, &ports, ring, A.ring_cap);
-    if (st != LP_OK) { fprintf(stderr, "lepower-plug: init: %s\n", lp_fw_status_str(st)); return 1; }
-    uint64_t e_imp0, e_exp0;
-    lp_fw_plug_energy(&plug, &e_imp0, &e_exp0);
-    fprintf(stderr, "lepower-plug: boot=%u id=%s energy_import_uwh=%llu energy_export_uwh=%llu start=%lld\n",
-            plug.boot, cfg.device_id, (unsigned long long)e_imp0, (unsigned long long)e_exp0,
-            (long long)A.start_ms);
-    if (A.broker && mqtt_setup(&plug, cfg.device_id)) { fprintf(stderr, "lepower-plug: MQTT setup failed\n"); return 1; }
+    const int n = A.count;
+    vplug_t *vs = calloc((size_t)n, sizeof *vs);
+    if (!vs) { fprintf(stderr, "lepower-plug: out of memory\n"); return 1; }
+    for (int k = 0; k < n; k++) {
+        vplug_t *v = &vs[k];
+        v->idx = k;
+        if (n == 1) snprintf(v->id, sizeof v->id, "%s", cfg.device_id);
+        else snprintf(v->id, sizeof v->id, "%s-%d", cfg.device_id, k + 1);
+        /* trace position: trace times are read as seconds since midnight (UTC) */
+        v->trace_origin_s = (double)(A.start_ms % 86400000) / 1000.0 + 3607.0 * k;
+        if (A.have_trace) {
+            v->trace = A.trace;
+            v->trace.cursor = 0;
+            synth_init(&v->syn, A.fs, A.voltage, cfg.meter.fe.volts_per_count, cfg.meter.fe.amps_per_count,
+                       cfg.meter.fe.adc_bits, A.load, A.have_ft ? &A.ft : NULL, A.seed + (uint64_t)k,
+                       (double)(A.start_ms % 86400000) / 1000.0);
+        }
+        char dir[4000];
+        if (n == 1) snprintf(dir, sizeof dir, "%s", A.state_dir);
+        else {
+            if (mkdir(A.state_dir, 0755) != 0 && errno != EEXIST) { fprintf(stderr, "lepower-plug: %s: %s\n", A.state_dir, strerror(errno)); return 1; }
+            snprintf(dir, sizeof dir, "%s/%s", A.state_dir, v->id);
+        }
+        v->mem = flash_map(dir);
+        if (!v->mem) return 1;
+        lp_fw_ramflash_init(&v->flash, v->mem, FLASH_SECTOR_SIZE, FLASH_SECTORS, 0);
+        lp_fw_ramflash_init(&v->settings_flash, (uint8_t *)v->mem + (size_t)FLASH_SECTOR_SIZE * FLASH_SECTORS,
+                            FLASH_SECTOR_SIZE, SETTINGS_SECTORS, 0);
+        v->adc = (lp_fw_adc_port_t){v, A.fs, adc_read};
+        v->clk = (lp_fw_clock_port_t){v, clk_mono, clk_wall};
+        v->rel = (lp_fw_relay_port_t){v, relay_set};
+        v->net = (lp_fw_net_port_t){v, net_publish, net_subscribe};
+        v->log = (lp_fw_log_port_t){v, log_line};
+        lp_fw_ports_t ports = {&v->adc, &v->clk, &v->flash.port, &v->rel, &v->net, &v->log,
+                               &v->settings_flash.port};
+        v->ring = calloc(A.ring_cap, sizeof *v->ring);
+        if (!v->ring) { fprintf(stderr, "lepower-plug: out of memory\n"); return 1; }
+        v->sample_mode = !(A.catch_up && A.fast_history);
+        lp_fw_plug_config_t pc = cfg;
+        snprintf(pc.device_id, sizeof pc.device_id, "%s", v->id);
+        lp_status_t st = lp_fw_plug_init(&v->plug, &pc, &ports, v->ring, A.ring_cap);
+        if (st != LP_OK) { fprintf(stderr, "lepower-plug: %s: init: %s\n", v->id, lp_fw_status_str(st)); return 1; }
+        uint64_t e_imp0, e_exp0;
+        lp_fw_plug_energy(&v->plug, &e_imp0, &e_exp0);
+        if (n == 1 || A.verbose)
+            fprintf(stderr, "lepower-plug: boot=%u id=%s energy_import_uwh=%llu energy_export_uwh=%llu start=%lld\n",
+                    v->plug.boot, v->id, (unsigned long long)e_imp0, (unsigned long long)e_exp0,
+                    (long long)A.start_ms);
+        if (A.broker && mqtt_setup(v)) { fprintf(stderr, "lepower-plug: MQTT setup failed\n"); return 1; }
+    }
+    if (n > 1) fprintf(stderr, "lepower-plug: %d plugs started, start=%lld\n", n, (long long)A.start_ms);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -518,11 +616,11 @@ int main(int argc, char **argv)
     sigaction(SIGPWR, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* main loop: pace the simulated clock */
+    /* main loop: pace the simulated clock (all plugs in lockstep) */
     int catching = A.catch_up;
     double r0 = real_now(), e0 = 0.0;
     while (!g_stop && !g_pwr) {
-        double e = elapsed_s();
+        double e = elapsed_s(&vs[0]);
         if (A.duration_s > 0 && e >= A.duration_s) break;
         double target;
         if (catching) {
@@ -532,82 +630,119 @@ int main(int argc, char **argv)
                 r0 = real_now();
                 e0 = e;
                 A.speed = 1.0;
-                if (!A.sample_mode) {
-                    A.base_s = e;
-                    A.samples = 0;
-                    A.sample_mode = 1;
-                    lp_fw_plug_resync_meter(&plug);
+                for (int k = 0; k < n; k++) {
+                    vplug_t *v = &vs[k];
+                    if (!v->sample_mode) {
+                        v->base_s = elapsed_s(v);
+                        v->samples = 0;
+                        v->sample_mode = 1;
+                        lp_fw_plug_resync_meter(&v->plug);
+                    }
                 }
                 if (A.verbose) fprintf(stderr, "lepower-plug: caught up at t=%.3f\n", e);
                 continue;
             }
-            target = e + (A.sample_mode ? 0.25 : 10.0);
+            target = e + (vs[0].sample_mode ? 0.25 : 10.0);
             if (target > behind) target = behind;
             /* back-pressure: let the broker acknowledge before simulating further */
-            if (A.connected && lp_fw_plug_pending(&plug) > 64) { mqtt_service(5); continue; }
+            int busy = 0;
+            for (int k = 0; k < n && !busy; k++)
+                busy = vs[k].connected && lp_fw_plug_pending(&vs[k].plug) > 64;
+            if (busy) { mqtt_service(vs, n, 5); continue; }
         } else {
             target = e0 + (real_now() - r0) * A.speed;
-            if (target > e + 0.25 * (A.speed > 1 ? A.speed : 1)) target = e + 0.25 * (A.speed > 1 ? A.speed : 1);
+            double cap = 0.25 * (A.speed > 1 ? A.speed : 1);
+            if (target > e + cap) target = e + cap;
         }
         if (A.duration_s > 0 && target > A.duration_s) target = A.duration_s;
-        if (A.sample_mode) {
-            uint64_t want = (uint64_t)((target - A.base_s) * A.fs);
-            if (want > A.samples) {
-                A.adc_avail = want;
-                lp_fw_plug_step(&plug);
-            }
-        } else {
-            while (elapsed_s() < target) {
-                lp_fw_cycle_input_t ci;
-                double p, q;
-                trace_at(&A.trace, A.trace_origin_s + elapsed_s(), &p, &q);
-                synth_set_power(&A.syn, p, q, A.trace.q_var != NULL);
-                synth_cycle(&A.syn, A.relay_on, &ci.duration_s, &ci.vrms_v, &ci.irms_a, &ci.p_w, &ci.q_var, &ci.f_hz);
-                A.base_s += ci.duration_s;
-                lp_fw_plug_feed_cycle(&plug, &ci);
+        for (int k = 0; k < n; k++) {
+            vplug_t *v = &vs[k];
+            if (v->sample_mode) {
+                uint64_t want = (uint64_t)((target - v->base_s) * A.fs);
+                if (want > v->samples) {
+                    v->adc_avail = want;
+                    lp_fw_plug_step(&v->plug);
+                }
+            } else {
+                while (elapsed_s(v) < target) feed_cycle(v);
             }
         }
-        mqtt_service(catching ? 0 : (A.speed >= 10.0 ? 2 : 10)); /* 10 ms ticks in real time */
+        mqtt_service(vs, n, catching ? 0 : (A.speed >= 10.0 ? 2 : 10)); /* 10 ms ticks in real time */
     }
 
     uint64_t ei, ee;
     lp_fw_plug_stats_t stt;
     if (g_pwr) {
-        st = lp_fw_plug_power_fail(&plug);
-        lp_fw_plug_energy(&plug, &ei, &ee);
-        fprintf(stderr, "lepower-plug: power-fail boot=%u saved=%s energy_import_uwh=%llu energy_export_uwh=%llu\n",
-                plug.boot, lp_fw_status_str(st), (unsigned long long)ei, (unsigned long long)ee);
-        /* the hold-up time: a moment to hand the last report to the broker */
+        for (int k = 0; k < n; k++) {
+            vplug_t *v = &vs[k];
+            lp_status_t st = lp_fw_plug_power_fail(&v->plug);
+            lp_fw_plug_energy(&v->plug, &ei, &ee);
+            fprintf(stderr, "lepower-plug: power-fail boot=%u saved=%s energy_import_uwh=%llu energy_export_uwh=%llu id=%s\n",
+                    v->plug.boot, lp_fw_status_str(st), (unsigned long long)ei, (unsigned long long)ee, v->id);
+        }
+        /* the hold-up time: a moment to hand the last reports to the broker */
         double until = real_now() + 0.2;
-        while (A.mosq && real_now() < until && lp_fw_plug_pending(&plug)) mqtt_service(5);
+        while (A.broker && real_now() < until) {
+            int pending = 0;
+            for (int k = 0; k < n; k++) pending += vs[k].connected && lp_fw_plug_pending(&vs[k].plug) > 0;
+            if (!pending) break;
+            mqtt_service(vs, n, 5);
+        }
         fflush(stderr);
         _exit(0); /* no clean disconnect: the broker publishes the last will */
     }
-    st = lp_fw_plug_stop(&plug);
-    lp_fw_plug_energy(&plug, &ei, &ee);
+    for (int k = 0; k < n; k++) lp_fw_plug_stop(&vs[k].plug);
     double until = real_now() + 3.0;
-    while (A.mosq && A.connected && real_now() < until && lp_fw_plug_pending(&plug)) mqtt_service(5);
-    lp_fw_plug_stats(&plug, &stt);
-    if (A.mosq && A.connected) {
-        char wtopic[LP_PROTO_TOPIC_BUF], wpay[64];
-        size_t wlen = 0;
-        int mid = 0;
-        lp_fw_plug_will(&plug, wtopic, wpay, sizeof wpay, &wlen);
-        mosquitto_publish(A.mosq, &mid, wtopic, (int)wlen, wpay, 1, true);
-        for (int k = 0; k < 20; k++) mqtt_service(5);
-        A.closing = 1;
-        mosquitto_disconnect(A.mosq);
-        mqtt_service(5);
+    while (A.broker && real_now() < until) {
+        int pending = 0;
+        for (int k = 0; k < n; k++) pending += vs[k].connected && lp_fw_plug_pending(&vs[k].plug) > 0;
+        if (!pending) break;
+        mqtt_service(vs, n, 5);
     }
-    fprintf(stderr, "lepower-plug: stopped boot=%u saved=%s energy_import_uwh=%llu energy_export_uwh=%llu "
-            "reports=%u acked=%u pending=%u dropped=%u saves=%u t=%.3f\n",
-            plug.boot, lp_fw_status_str(st), (unsigned long long)ei, (unsigned long long)ee, stt.reports,
-            stt.acked, lp_fw_plug_pending(&plug), stt.dropped, stt.saves, elapsed_s());
-    if (A.mosq) { mosquitto_destroy(A.mosq); mosquitto_lib_cleanup(); }
-    free(ring);
+    for (int k = 0; k < n; k++) {
+        vplug_t *v = &vs[k];
+        if (v->mosq && v->connected) {
+            char wtopic[LP_PROTO_TOPIC_BUF], wpay[64];
+            size_t wlen = 0;
+            int mid = 0;
+            lp_fw_plug_will(&v->plug, wtopic, wpay, sizeof wpay, &wlen);
+            mosquitto_publish(v->mosq, &mid, wtopic, (int)wlen, wpay, 1, true);
+        }
+    }
+    for (int r = 0; r < 20 && A.broker; r++) mqtt_service(vs, n, 5);
+    uint64_t tot_imp = 0;
+    uint32_t tot_rep = 0, tot_ack = 0, tot_pend = 0, tot_drop = 0;
+    for (int k = 0; k < n; k++) {
+        vplug_t *v = &vs[k];
+        v->closing = 1;
+        if (v->mosq && v->connected) mosquitto_disconnect(v->mosq);
+    }
+    for (int r = 0; r < 3 && A.broker; r++) mqtt_service(vs, n, 2);
+    for (int k = 0; k < n; k++) {
+        vplug_t *v = &vs[k];
+        lp_fw_plug_energy(&v->plug, &ei, &ee);
+        lp_fw_plug_stats(&v->plug, &stt);
+        tot_imp += ei;
+        tot_rep += stt.reports;
+        tot_ack += stt.acked;
+        tot_pend += lp_fw_plug_pending(&v->plug);
+        tot_drop += stt.dropped;
+        if (n == 1 || A.verbose)
+            fprintf(stderr, "lepower-plug: stopped boot=%u saved=ok energy_import_uwh=%llu energy_export_uwh=%llu "
+                    "reports=%u acked=%u pending=%u dropped=%u saves=%u t=%.3f id=%s\n",
+                    v->plug.boot, (unsigned long long)ei, (unsigned long long)ee, stt.reports, stt.acked,
+                    lp_fw_plug_pending(&v->plug), stt.dropped, stt.saves, elapsed_s(v), v->id);
+        if (v->mosq) mosquitto_destroy(v->mosq);
+        free(v->ring);
+        munmap(v->mem, (size_t)FLASH_SECTOR_SIZE * (FLASH_SECTORS + SETTINGS_SECTORS));
+    }
+    if (n > 1)
+        fprintf(stderr, "lepower-plug: %d plugs stopped: energy_import_uwh=%llu reports=%u acked=%u pending=%u dropped=%u t=%.3f\n",
+                n, (unsigned long long)tot_imp, tot_rep, tot_ack, tot_pend, tot_drop, elapsed_s(&vs[0]));
+    if (A.broker) mosquitto_lib_cleanup();
+    free(vs);
     if (A.have_trace) trace_free(&A.trace);
     if (A.have_rec) lp_recording_free(&A.rec);
     if (A.have_ft) freq_trace_free(&A.ft);
-    munmap(mem, (size_t)FLASH_SECTOR_SIZE * (FLASH_SECTORS + SETTINGS_SECTORS));
     return 0;
 }
