@@ -415,6 +415,7 @@ static int route(api_req_t *r, const char *url, api_resp_t *out, int *is_live)
     int get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
     if (!strcmp(url, "/healthz")) return get ? healthz(r, out) : api_error(out, 405, "method not allowed");
     if (!strcmp(url, "/metrics")) return get ? metrics(r, out) : api_error(out, 405, "method not allowed");
+    if (strncmp(url, "/api/", 5) != 0) return api_error(out, 404, "not found");
     if (strncmp(url, "/api/v1/", 8) != 0) return api_error(out, 404, "not found");
     const char *p = url + 8;
     if (!strcmp(p, "devices")) return get ? devices_list(r, out) : api_error(out, 405, "method not allowed");
@@ -474,6 +475,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
         }
         *upload_size = 0;
         return MHD_YES;
+    }
+    if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && strncmp(url, "/api/", 5) != 0 &&
+        strcmp(url, "/healthz") != 0 && strcmp(url, "/metrics") != 0) {
+        int ret;
+        if (hub_static_serve(con, url, &ret)) return (enum MHD_Result)ret;
     }
     api_req_t r = { h, con, method, NULL, cs->body ? cs->body : "", cs->len };
     api_resp_t out;

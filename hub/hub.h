@@ -26,6 +26,7 @@ typedef struct {
     int retention_days, grid_retention_days;
     int cmd_timeout_ms;
     int journal_sync;          /**< fdatasync the journal before each commit */
+    const char *web_dir;       /**< dashboard folder (--web), NULL: default */
 } hub_config_t;
 
 /** Rejections per device and reason (bounded table). */
@@ -129,6 +130,13 @@ void hub_pool_put(hub_pool_t *p, hub_store_t *st);
 /* ---- MQTT (ingest.c) ---- */
 lp_status_t hub_ingest_start(hub_t *h);
 void hub_ingest_stop(hub_t *h);
+
+/* ---- dashboard files (static.c) ---- */
+/** @brief Folder to serve: @p dir, else <exe>/../../../web, else <exe>/../share/lepower/web, else none. */
+void hub_static_init(const char *dir);
+const char *hub_static_dir(void);
+/** @brief Serve @p url from the folder: 1 and *ret when queued, 0 when it is no file of it. */
+int hub_static_serve(void *connection, const char *url, int *ret);
 
 /* ---- HTTP (http_api.c) ---- */
 lp_status_t hub_http_start(hub_t *h);

@@ -28,7 +28,9 @@ static void usage(FILE *f)
             "  --retention-days N      raw reports kept (default 30)\n"
             "  --grid-retention-days N grid stream kept (default 7)\n"
             "  --cmd-timeout-ms N      wait for a command's ack (default 5000)\n"
-            "  --journal-sync          fdatasync the journal before each database commit\n");
+            "  --journal-sync          fdatasync the journal before each database commit\n"
+            "  --web DIR               dashboard files served at / (default: the source tree's web/,\n"
+            "                          else <exe>/../share/lepower/web)\n");
 }
 
 static int split_hostport(const char *s, const char **host, int *port)
@@ -88,6 +90,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--db")) c->db_path = v;
         else if (!strcmp(a, "--journal")) journal = v;
         else if (!strcmp(a, "--tz")) c->tz = v;
+        else if (!strcmp(a, "--web")) c->web_dir = v;
         else if (!strcmp(a, "--retention-days")) bad = int_arg(v, 1, 36500, &c->retention_days);
         else if (!strcmp(a, "--grid-retention-days")) bad = int_arg(v, 1, 36500, &c->grid_retention_days);
         else if (!strcmp(a, "--cmd-timeout-ms")) bad = int_arg(v, 10, 600000, &c->cmd_timeout_ms);
@@ -97,6 +100,7 @@ int main(int argc, char **argv)
     }
     if (journal) snprintf(c->journal_path, sizeof c->journal_path, "%s", journal);
     else snprintf(c->journal_path, sizeof c->journal_path, "%s.journal", c->db_path);
+    hub_static_init(c->web_dir);
     if (hub_tz_load(c->tz, &h->tz) != LP_OK) { fprintf(stderr, "lepower-hub: unknown time zone '%s'\n", c->tz); return 2; }
 
     struct sigaction sa;
@@ -118,8 +122,8 @@ int main(int argc, char **argv)
     h->pool = hub_pool_new(c->db_path, 8);
     if (hub_http_start(h) != LP_OK) { h->stop = 1; hub_writer_stop(h); return 1; }
     if (hub_ingest_start(h) != LP_OK) { h->stop = 1; hub_http_stop(h); hub_writer_stop(h); return 1; }
-    fprintf(stderr, "lepower-hub: broker %s:%d, database %s, http %s:%d, tz %s\n", c->broker_host, c->broker_port,
-            c->db_path, c->http_addr, c->http_port, c->tz);
+    fprintf(stderr, "lepower-hub: broker %s:%d, database %s, http %s:%d, tz %s, dashboard %s\n", c->broker_host,
+            c->broker_port, c->db_path, c->http_addr, c->http_port, c->tz, hub_static_dir() ? hub_static_dir() : "(none)");
 
     while (!h->stop) {
         struct timespec ts = { 0, 100000000L };

@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 
 start_broker || { nok "broker starts"; exit 1; }
-start_hub --cmd-timeout-ms 500 || { nok "hub starts"; exit 1; }
+mkdir -p "$TMP/web/sub" && echo '<h1>lepower</h1>' > "$TMP/web/index.html" && echo 'x' > "$TMP/web/.secret" && echo 'a{}' > "$TMP/web/sub/s.css"
+start_hub --cmd-timeout-ms 500 --web "$TMP/web" || { nok "hub starts"; exit 1; }
 
 # live events: listen before publishing
 curl -sN --max-time 8 "$API/api/v1/live" > "$TMP/live.txt" 2>/dev/null &
@@ -103,6 +104,11 @@ check "healthz" bash -c "curl -s '$API/healthz' | jq -e '.status==\"ok\"' >/dev/
 m=$(curl -s "$API/metrics")
 check "metrics: duplicate event counted" grep -q '^lepower_hub_messages_duplicate_total 1$' <<< "$m"
 check "metrics: devices online, db write latency histogram" bash -c 'grep -q "^lepower_hub_devices_online 2$" <<< "$1" && grep -q "^lepower_hub_db_write_seconds_count [1-9]" <<< "$1"' _ "$m"
+
+# ---- dashboard files ----
+check "GET / serves index.html" bash -c "[ \"\$(curl -s '$API/')\" = '<h1>lepower</h1>' ]"
+check "static file with its content type" bash -c "[ \"\$(curl -s -o /dev/null -w '%{content_type}' '$API/sub/s.css')\" = 'text/css; charset=utf-8' ]"
+check "hidden files, .. and unknown paths -> 404" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' '$API/.secret') = 404 ] && [ \$(curl -s --path-as-is -o /dev/null -w '%{http_code}' '$API/sub/../index.html') = 404 ] && [ \$(curl -s -o /dev/null -w '%{http_code}' '$API/nope.js') = 404 ]"
 
 # ---- restart keeps registry and settings ----
 stop_hub
