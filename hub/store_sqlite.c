@@ -144,7 +144,7 @@ lp_status_t hub_store_open(const char *path, int writer, hub_store_t **out)
         return LP_OK;
     }
     if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
-                     "PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;", NULL, NULL, &err) != SQLITE_OK ||
+                     "PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=8192;", NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(st->db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(st->db, "COMMIT;", NULL, NULL, &err) != SQLITE_OK) {
