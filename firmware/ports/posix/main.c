@@ -562,8 +562,11 @@ int main(int argc, char **argv)
     for (int k = 0; k < n; k++) {
         vplug_t *v = &vs[k];
         v->idx = k;
-        if (n == 1) snprintf(v->id, sizeof v->id, "%s", cfg.device_id);
-        else snprintf(v->id, sizeof v->id, "%s-%d", cfg.device_id, k + 1);
+        char idbuf[64]; /* the length was checked against the id limit above */
+        if (n == 1) snprintf(idbuf, sizeof idbuf, "%s", cfg.device_id);
+        else snprintf(idbuf, sizeof idbuf, "%s-%d", cfg.device_id, k + 1);
+        memcpy(v->id, idbuf, sizeof v->id - 1u);
+        v->id[sizeof v->id - 1u] = 0;
         /* trace position: trace times are read as seconds since midnight (UTC) */
         v->trace_origin_s = (double)(A.start_ms % 86400000) / 1000.0 + 3607.0 * k;
         if (A.have_trace) {
