@@ -8,16 +8,13 @@ B=${B:-build/host}
 OUT=build/bench-frequency
 mkdir -p "$OUT"
 if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null; then
-    CF="-std=c99 -O2 -mthumb -mcpu=cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16 -ffunction-sections -fdata-sections"
     INC="-Ilib/common/include -Ilib/meter/include"
-    SRCS="bench/frequency/m4_freq.c bench/frequency/startup.c lib/meter/src/lp_freq.c lib/common/src/lp_status.c"
+    SRCS="bench/frequency/m4_freq.c lib/meter/src/lp_freq.c lib/common/src/lp_status.c"
     count() { # mode nsamp -> instructions
-        local elf=$OUT/m4_freq_m$1_n$2.elf log=$OUT/trace_m$1_n$2.log
-        arm-none-eabi-gcc $CF $INC -DMODE=$1 -DNSAMP=$2 $SRCS -T bench/frequency/netduinoplus2.ld \
-            --specs=rdimon.specs -Wl,--gc-sections -lm -o "$elf"
-        timeout 600 qemu-system-arm -M netduinoplus2 -nographic -semihosting-config enable=on,target=native \
-            -kernel "$elf" -singlestep -d exec,nochain -D "$log" >"$OUT/out_m$1_n$2.txt"
-        grep -c '^Trace' "$log"; rm -f "$log"
+        local elf=$OUT/m4_freq_m$1_n$2.elf
+        CM_OPT=-O2 bench/cortex-m/build-image.sh "$elf" $INC -DMODE=$1 -DNSAMP=$2 $SRCS
+        bench/cortex-m/run-image.sh "$elf" >"$OUT/out_m$1_n$2.txt"
+        awk '/^instructions:/ {print $2}' "$OUT/out_m$1_n$2.txt"
     }
     N1=8000; N2=24000
     echo "== Cortex-M4F (gcc -O2, QEMU netduinoplus2), 4 kHz, 50 Hz, 100 ms window, estimate every cycle"
@@ -29,7 +26,7 @@ if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/n
         label=$([ $m = 1 ] && echo "lp_freq_push only (ISR path)" || echo "push + poll (whole estimator, amortised)")
         awk -v d=$d -v n=$((N2-N1)) -v l="$label" 'BEGIN{printf "  %-42s %7.1f instructions/sample\n", l, d/n}'
     done
-    echo "  (signal-generation baseline removed; $N1 vs $N2 samples; $(cat $OUT/out_m2_n$N2.txt))"
+    echo "  (signal-generation baseline removed; $N1 vs $N2 samples; $(grep -v '^instructions:' $OUT/out_m2_n$N2.txt))"
 else
     echo "== Cortex-M4F count skipped: arm-none-eabi-gcc or qemu-system-arm missing"
 fi
