@@ -481,7 +481,8 @@
           range = { key: k, from: Date.now() - r[2], to: Date.now(), live: true };
           loadPower();
         })),
-        powerBox, h('p', { class: 'hint' }, 'Drag across the chart to zoom in (down to seconds); double-click to go back. ', rangeInfo)),
+        powerBox, h('p', { class: 'hint' }, 'Drag across the chart to zoom in (down to seconds); double-click to go back. ', rangeInfo, ' ',
+          h('a', { id: 'csv', href: '#', onclick: ev => { ev.currentTarget.href = `${API}devices/${encodeURIComponent(id)}/series?from=${sec(range.from)}&to=${sec(range.to)}&format=csv`; } }, 'CSV'))),
       h('div', { class: 'grid two' },
         h('section', { class: 'card' }, h('h2', {}, 'Energy per day — last 30 days'), dailyBox),
         h('section', { class: 'card' }, h('h2', {}, 'Hour of day — average of the last 14 days'), profBox)),

@@ -65,6 +65,19 @@ for _ in $(seq 300); do
 done
 if [ $up = 1 ]; then ok "hub and broker started"; else nok "hub did not start"; cat "$TMP/hub.log"; exit 1; fi
 
+# the hub serves the dashboard's files, and nothing outside web/
+code() { curl -s -o /dev/null -w '%{http_code} %{content_type}' "$@"; }
+[ "$(code "$BASE/")" = "200 text/html; charset=utf-8" ] && ok "GET / is the dashboard" || nok "GET / is the dashboard: $(code "$BASE/")"
+[ "$(code "$BASE/vendor/uPlot.iife.min.js")" = "200 text/javascript; charset=utf-8" ] && ok "uPlot is served by the hub" ||
+    nok "uPlot is served by the hub: $(code "$BASE/vendor/uPlot.iife.min.js")"
+bad=""
+for u in "/../hub/main.c" "/%2e%2e/LICENSE" "/.gitignore" "/vendor/../../LICENSE" "/nothing.js"; do
+    c=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$BASE$u"); [ "$c" = 404 ] || bad="$bad $u:$c"
+done
+[ -z "$bad" ] && ok "paths outside web/, hidden and missing files are 404" || nok "paths outside web/ answered:$bad"
+case $(code -X POST "$BASE/index.html") in 404*|405*) ok "POST to a file is refused" ;; *) nok "POST to a file: $(code -X POST "$BASE/index.html")" ;; esac
+[ "$(code "$BASE/api/v1/nothing")" = "404 application/json" ] && ok "the API keeps its JSON errors" || nok "API 404: $(code "$BASE/api/v1/nothing")"
+
 # scripted devices: a constant 150 W heater (made here), and two real traces from data/
 python3 -c 'print("t_s,p_w"); [print(f"{t},150") for t in range(0, 86400, 60)]' >"$TMP/heater.csv"
 START=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)
