@@ -248,7 +248,7 @@ check "offline: over-current trip (0.56 A > 0.3 A) opens the relay and stays lat
 TOLEDO=$DATA/grid/iberian-2025-toledo-2s/toledo_data.csv
 if [ -f "$TOLEDO" ]; then
     start_sub t7 "lepower/grid1/grid" "$tmp/t7.txt"
-    $PLUG --trace "$FRIDGE" --frequency-trace "$TOLEDO" --start 2026-01-16T12:33:00Z --grid \
+    $PLUG --trace "$FRIDGE" --frequency-trace "$(dirname "$TOLEDO")/" --start 2026-01-16T12:33:00Z --grid \
         --broker 127.0.0.1:$PORT --id grid1 --state-dir "$tmp/grid1" --speed 20 --duration 40 2>"$tmp/grid1.log"
     sleep 0.3
     python3 - "$tmp/t7.txt" >"$tmp/t7.check" <<'EOF2'

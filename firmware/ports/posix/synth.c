@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 static const char *const kind_names[LOAD_COUNT] = {"resistive", "motor", "smps", "led"};
 
@@ -224,6 +226,22 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
     static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     memset(ft, 0, sizeof *ft);
+    char found[4096];
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) { /* a data folder: its first .csv */
+        DIR *d = opendir(path);
+        struct dirent *de;
+        found[0] = 0;
+        while (d && (de = readdir(d)) != NULL) {
+            size_t L = strlen(de->d_name);
+            if (L > 4 && !strcasecmp(de->d_name + L - 4, ".csv") &&
+                (!found[0] || strcmp(de->d_name, strrchr(found, '/') + 1) < 0))
+                snprintf(found, sizeof found, "%s/%.200s", path, de->d_name);
+        }
+        if (d) closedir(d);
+        if (!found[0]) { snprintf(err, errcap, "%s: no .csv file in the folder", path); return -1; }
+        path = found;
+    }
     FILE *f = fopen(path, "r");
     if (!f) { snprintf(err, errcap, "%s: cannot open", path); return -1; }
     char line[1024];

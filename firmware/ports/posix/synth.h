@@ -65,7 +65,7 @@ void synth_block(synth_t *s, int16_t *v, int16_t *i, uint32_t n, int relay_on);
 void synth_cycle(synth_t *s, int relay_on, double *dur_s, double *vrms, double *irms,
                  double *p, double *q, double *f);
 
-/* Frequency trace: CSV with a frequency column (name containing "freq") and a time
+/* Frequency trace (a file, or a folder: its first .csv by name): CSV with a frequency column (name containing "freq") and a time
  * column `t_s` (seconds since midnight) or `time` ("DD-Mon-YYYY HH:MM:SS", read as seconds
  * since the first row's midnight); like power traces it is indexed by the simulated
  * clock's UTC time of day and loops over its span. Values outside 45..65 Hz or not
