@@ -69,4 +69,24 @@ sleep 0.5
 after=$(sql "SELECT count(*) FROM telemetry")
 check "all 20 000 queued reports delivered after the reconnect (none dropped by the broker): $((after - before))" [ "$((after - before))" = 20000 ]
 stop_hub
+
+# ---- the same burst with Mosquitto's default queue limits loses most of it ----
+kill "$MQ_PID"; wait "$MQ_PID" 2>/dev/null
+sed -i -e 's/^max_queued_messages .*/max_queued_messages 1000/' -e 's/^max_inflight_messages .*/max_inflight_messages 20/' "$TMP/mosquitto.conf"
+mosquitto -c "$TMP/mosquitto.conf" >> "$TMP/mosquitto.log" 2>&1 &
+MQ_PID=$!; PIDS+=("$MQ_PID")
+sleep 0.3
+start_hub && stop_hub
+before=$(sql "SELECT count(*) FROM telemetry")
+pids=()
+for d in $(seq 0 19); do
+    sed "s/burst-$d /dflt-$d /" "$TMP/burst-$d.txt" | "$FEED" --broker 127.0.0.1:$MQ_PORT --id dflt-$d &
+    pids+=($!); PIDS+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+start_hub
+sleep 2
+got=$(( $(sql "SELECT count(*) FROM telemetry") - before ))
+check "control: with the default limits (1000 queued) the broker delivers only $got of 20 000" [ "$got" -le 1100 ]
+stop_hub
 exit $fail
