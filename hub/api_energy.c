@@ -11,35 +11,33 @@
 #define MAX_BUCKETS 20000
 
 typedef struct {
-    int64_t q0;        /* first slot index (slot = 15 min since the epoch) */
+    int64_t slot_ms;   /* 15 min, or 1 h when every boundary is a whole UTC hour */
+    int per_day;       /* slots per day */
+    int64_t q0;        /* first slot index (slots since the epoch) */
     size_t n;
-    double *imp, *exp; /* per slot, Wh */
-    int want;
+    int32_t *bucket;   /* per slot: the bucket it falls in, -1 outside [from, to) */
+    double *w;         /* per slot: its share inside [from, to) (1 except at the ends) */
+    double *acc_i, *acc_e; /* per bucket, Wh */
 } slots_t;
 
 static int64_t fdiv(int64_t a, int64_t b) { int64_t q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }
 
+/* Rows arrive day by day: add each slot into its bucket. */
 static int fill_cb(void *ctx, int64_t day, const void *imp, const void *exp)
 {
     slots_t *s = ctx;
-    int64_t i0 = day * HUB_SLOTS_PER_DAY - s->q0, k0 = 0, k1 = HUB_SLOTS_PER_DAY;
+    int64_t i0 = day * s->per_day - s->q0, k0 = 0, k1 = s->per_day;
     if (i0 < 0) k0 = -i0;
     if (i0 + k1 > (int64_t)s->n) k1 = (int64_t)s->n - i0;
-    if (k1 <= k0) return 0;
-    size_t bytes = (size_t)(k1 - k0) * sizeof(double);
-    if (imp) memcpy(s->imp + i0 + k0, (const char *)imp + k0 * (int64_t)sizeof(double), bytes);
-    if (exp) memcpy(s->exp + i0 + k0, (const char *)exp + k0 * (int64_t)sizeof(double), bytes);
+    const char *pi = imp, *pe = exp;
+    for (int64_t k = k0; k < k1; k++) {
+        int32_t bk = s->bucket[i0 + k];
+        if (bk < 0) continue;
+        double v, w = s->w[i0 + k];
+        if (pi) { memcpy(&v, pi + k * (int64_t)sizeof v, sizeof v); s->acc_i[bk] += v * w; }
+        if (pe) { memcpy(&v, pe + k * (int64_t)sizeof v, sizeof v); s->acc_e[bk] += v * w; }
+    }
     return 0;
-}
-
-/* energy in [a, b) (ms) from the slots, a partial slot counted in proportion */
-static double slot_sum(const double *pre, const double *v, int64_t q0, int64_t a, int64_t b)
-{
-    double ca, cb;
-    int64_t ka = fdiv(a, HUB_SLOT_MS), kb = fdiv(b, HUB_SLOT_MS);
-    ca = pre[ka - q0] + (double)(a - ka * HUB_SLOT_MS) / HUB_SLOT_MS * v[ka - q0];
-    cb = pre[kb - q0] + (double)(b - kb * HUB_SLOT_MS) / HUB_SLOT_MS * (kb - q0 < 0 ? 0 : v[kb - q0]);
-    return cb - ca;
 }
 
 typedef struct {
@@ -74,28 +72,40 @@ static int make_buckets(buckets_t *b, api_resp_t *out)
 
 typedef enum { K_IMPORT, K_EXPORT, K_NET } ekind_t;
 
+/* Slot -> bucket map and shares, once per request. Every modern zone's
+ * boundaries are quarter hours in UTC; a slot cut by from or to counts in part. */
+static void map_slots(slots_t *s, const buckets_t *b)
+{
+    size_t bi = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        int64_t t0 = (s->q0 + (int64_t)i) * s->slot_ms, t1 = t0 + s->slot_ms;
+        int64_t a = t0 > b->from_ms ? t0 : b->from_ms, e = t1 < b->to_ms ? t1 : b->to_ms;
+        s->bucket[i] = -1;
+        s->w[i] = 0;
+        if (e <= a) continue;
+        while (bi + 1 < b->nb && b->start_s[bi + 1] * 1000 <= a) bi++;
+        if (b->nb == 0 || b->start_s[bi] * 1000 > a) continue;
+        s->bucket[i] = (int32_t)bi;
+        s->w[i] = (double)(e - a) / (double)s->slot_ms;
+    }
+}
+
 /* Per-device bucket values (NaN = null). */
 static lp_status_t device_values(hub_store_t *st, const hub_device_t *d, const buckets_t *b, ekind_t kind, double *vals,
-                                 slots_t *s, double *pre_i, double *pre_e)
+                                 slots_t *s)
 {
     for (size_t i = 0; i < b->nb; i++) vals[i] = NAN;
     if (!d->has_telemetry || d->first_ms < 0) return LP_OK;
-    if (kind != K_EXPORT) memset(s->imp, 0, s->n * sizeof *s->imp);
-    if (kind != K_IMPORT) memset(s->exp, 0, s->n * sizeof *s->exp);
-    int64_t dfrom = fdiv(s->q0, HUB_SLOTS_PER_DAY), dto = fdiv(s->q0 + (int64_t)s->n, HUB_SLOTS_PER_DAY) + 1;
+    memset(s->acc_i, 0, b->nb * sizeof *s->acc_i);
+    memset(s->acc_e, 0, b->nb * sizeof *s->acc_e);
+    int64_t dfrom = fdiv(s->q0, s->per_day), dto = fdiv(s->q0 + (int64_t)s->n, s->per_day) + 1;
     int want = kind == K_IMPORT ? 1 : kind == K_EXPORT ? 2 : 3;
-    lp_status_t r = hub_store_energy_range(st, d->key, dfrom, dto, want, fill_cb, s);
+    lp_status_t r = hub_store_energy_range(st, d->key, (int)(s->slot_ms / 1000), dfrom, dto, want, fill_cb, s);
     if (r != LP_OK) return r;
-    pre_i[0] = pre_e[0] = 0;
-    if (want & 1) for (size_t i = 0; i < s->n; i++) pre_i[i + 1] = pre_i[i] + s->imp[i];
-    if (want & 2) for (size_t i = 0; i < s->n; i++) pre_e[i + 1] = pre_e[i] + s->exp[i];
     for (size_t i = 0; i < b->nb; i++) {
         int64_t bs = b->start_s[i] * 1000, be = b->start_s[i + 1] * 1000;
         if (be <= d->first_ms || bs > d->last_ms) continue; /* wholly outside the device's reports */
-        int64_t a = bs > b->from_ms ? bs : b->from_ms, e = be < b->to_ms ? be : b->to_ms;
-        if (e <= a) { vals[i] = 0; continue; }
-        double vi = slot_sum(pre_i, s->imp, s->q0, a, e), ve = slot_sum(pre_e, s->exp, s->q0, a, e);
-        double v = kind == K_IMPORT ? vi : kind == K_EXPORT ? ve : vi - ve;
+        double v = kind == K_IMPORT ? s->acc_i[i] : kind == K_EXPORT ? s->acc_e[i] : s->acc_i[i] - s->acc_e[i];
         if (kind != K_NET && v < 0) v = 0; /* rounding only: slots are never negative */
         vals[i] = v;
     }
@@ -118,16 +128,22 @@ static int grouped(const api_req_t *r, api_resp_t *out, buckets_t *b, int group,
     size_t nd = 0;
     if (hub_store_device_list(st, &devs, &nd) != LP_OK) { hub_pool_put(r->h->pool, st); return api_error(out, 500, "database error"), -1; }
     slots_t s;
-    s.q0 = fdiv(b->from_ms, HUB_SLOT_MS);
-    s.n = (size_t)(fdiv(b->to_ms - 1, HUB_SLOT_MS) - s.q0 + 2);
-    s.imp = calloc(s.n, sizeof *s.imp);
-    s.exp = calloc(s.n, sizeof *s.exp);
-    double *pre_i = calloc(s.n + 1, sizeof *pre_i), *pre_e = calloc(s.n + 1, sizeof *pre_e);
+    int hourly = b->from_ms % 3600000 == 0 && b->to_ms % 3600000 == 0;
+    for (size_t i = 0; hourly && i <= b->nb; i++) hourly = b->start_s[i] % 3600 == 0;
+    s.slot_ms = hourly ? 3600000 : HUB_SLOT_MS;
+    s.per_day = hourly ? 24 : HUB_SLOTS_PER_DAY;
+    s.q0 = fdiv(b->from_ms, s.slot_ms);
+    s.n = (size_t)(fdiv(b->to_ms - 1, s.slot_ms) - s.q0 + 1);
+    s.bucket = malloc(s.n * sizeof *s.bucket);
+    s.w = malloc(s.n * sizeof *s.w);
+    s.acc_i = calloc(b->nb + 1, sizeof *s.acc_i);
+    s.acc_e = calloc(b->nb + 1, sizeof *s.acc_e);
     double *vals = calloc(b->nb + 1, sizeof *vals);
     series_t *ser = calloc(nd + 1, sizeof *ser);
     size_t nser = 0;
     int rc = 0;
-    if (!s.imp || !s.exp || !pre_i || !pre_e || !vals || !ser) { rc = -1; api_error(out, 500, "out of memory"); goto done; }
+    if (!s.bucket || !s.w || !s.acc_i || !s.acc_e || !vals || !ser) { rc = -1; api_error(out, 500, "out of memory"); goto done; }
+    map_slots(&s, b);
     if (group == 2) { /* total */
         strcpy(ser[0].key, "total");
         strcpy(ser[0].name, "Total");
@@ -136,7 +152,7 @@ static int grouped(const api_req_t *r, api_resp_t *out, buckets_t *b, int group,
         nser = 1;
     }
     for (size_t k = 0; k < nd; k++) {
-        if (device_values(st, &devs[k], b, kind, vals, &s, pre_i, pre_e) != LP_OK) { rc = -1; api_error(out, 500, "database error"); goto done; }
+        if (device_values(st, &devs[k], b, kind, vals, &s) != LP_OK) { rc = -1; api_error(out, 500, "database error"); goto done; }
         series_t *t = NULL;
         if (group == 0) {
             t = &ser[nser++];
@@ -162,7 +178,7 @@ static int grouped(const api_req_t *r, api_resp_t *out, buckets_t *b, int group,
     }
 done:
     hub_pool_put(r->h->pool, st);
-    free(devs); free(s.imp); free(s.exp); free(pre_i); free(pre_e); free(vals);
+    free(devs); free(s.bucket); free(s.w); free(s.acc_i); free(s.acc_e); free(vals);
     if (rc != 0) {
         for (size_t i = 0; i < nser; i++) free(ser[i].vals);
         free(ser);

@@ -17,7 +17,8 @@
  *   unique on (device, kind, boot, seq) when the kind has a sequence number.
  * - energy rollup: per device and UTC day (day >= 0), 96 quarter-hour slots of imported and
  *   exported energy (Wh, double), kept forever. Any zone's local hour, day, week
- *   or month boundary is a quarter-hour boundary in UTC.
+ *   or month boundary is a quarter-hour boundary in UTC. The same per hour (24
+ *   slots) serves long ranges in zones with whole-hour offsets.
  * - stats rollup: per device, per minute and per hour (res_s = 60 or 3600):
  *   ::hub_stats_t of power, voltage, current, frequency, power factor; forever.
  * - meta: key/value text (journal position, settings).
@@ -102,13 +103,17 @@ lp_status_t hub_store_energy_get(hub_store_t *st, int64_t key, int64_t day, doub
                                  double exp[HUB_SLOTS_PER_DAY], int *found);
 lp_status_t hub_store_energy_put(hub_store_t *st, int64_t key, int64_t day, const double imp[HUB_SLOTS_PER_DAY],
                                  const double exp[HUB_SLOTS_PER_DAY]);
-/** Callback for energy rows: @p imp / @p exp point to HUB_SLOTS_PER_DAY native
- *  doubles (bytes, maybe unaligned: memcpy them), NULL when not wanted or absent;
- *  valid during the call only. */
+/** Callback for energy rows: @p imp / @p exp point to 86400 / res_s native doubles
+ *  (bytes, maybe unaligned: memcpy them), NULL when not wanted or absent; valid
+ *  during the call only. */
 typedef int (*hub_energy_cb)(void *ctx, int64_t day, const void *imp, const void *exp);
-/** @brief Energy rows with day_from <= day < day_to, in order; @p want: 1 import,
- *         2 export, 3 both (the other array is zeros). */
-lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int64_t day_from, int64_t day_to, int want,
+/**
+ * @brief Energy rows with day_from <= day < day_to, in order, at @p res_s = 900
+ *        (quarter hours, 96 per day) or 3600 (hours, 24 per day: the sums of the
+ *        quarter hours, written by hub_store_energy_put() too); @p want: 1 import,
+ *        2 export, 3 both. @return LP_OK, LP_ERR_RANGE (res_s), HUB_ERR_DB.
+ */
+lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int res_s, int64_t day_from, int64_t day_to, int want,
                                    hub_energy_cb cb, void *ctx);
 
 lp_status_t hub_store_stats_get(hub_store_t *st, int64_t key, int res_s, int64_t t_s, hub_stats_t *out, int *found);

@@ -73,6 +73,9 @@ mo=$(curl -s "$API/api/v1/energy?bucket=month&from=2026-03-01T00:00:00%2B01:00&t
 check "months: March 25990 Wh, April null" jqt '(.series[]|select(.key=="plug-a")|.values)==[25990,null]' <<< "$mo"
 u=$(curl -s "$API/api/v1/energy?bucket=day&from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=UTC")
 check "UTC day of 2026-03-29 = 22990 Wh (local day - 1 h + 2 h of the next)" jqt '(.series[]|select(.key=="plug-a")|.values)==[22990]' <<< "$u"
+k=$(curl -s "$API/api/v1/energy?bucket=day&from=2026-03-29T00:00:00%2B05:30&to=2026-03-31T00:00:00%2B05:30&tz=Asia/Kolkata")
+check "Asia/Kolkata days (+05:30, quarter-hour rollups): [20490, 5500]" \
+    jqt '.buckets==["2026-03-29T00:00:00+05:30","2026-03-30T00:00:00+05:30"] and (.series[]|select(.key=="plug-a")|.values)==[20490,5500]' <<< "$k"
 ex=$(curl -s "$API/api/v1/energy?bucket=day&kind=export&from=2026-03-29T00:00:00%2B01:00&to=2026-03-30T00:00:00%2B02:00")
 check "export energy 0 (kind=export)" jqt '(.series[]|select(.key=="plug-a")|.values)==[0]' <<< "$ex"
 
