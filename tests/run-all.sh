@@ -3,6 +3,7 @@
 # after a failure so one run shows everything, and ends with one summary line.
 #   LP_SKIP_SANITIZE=1  skip the ASan+UBSan rerun      LP_SKIP_FUZZ=1  skip fuzz smoke runs
 #   LP_SKIP_CROSS=1     skip the arm-none-eabi build   JOBS=N          parallel make jobs
+#   LP_SKIP_DEPS=1      do not check/install Debian and npm packages first
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -19,6 +20,10 @@ stage() { # name, command...
         echo "=== stage $name: FAILED"; failed_stages+=("$name"); fi
 }
 
+# what a fresh Debian 12 machine lacks (apt-get, npm ci); quick when everything is present
+if [ -z "${LP_SKIP_DEPS:-}" ]; then
+    stage deps bash tools/install-deps.sh
+fi
 stage build make -j"$JOBS" all
 stage unit make --no-print-directory unit
 stage tool-tests make --no-print-directory tool-tests
