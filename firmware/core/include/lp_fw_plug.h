@@ -133,6 +133,7 @@ typedef struct lp_fw_plug {
     /* telemetry window accumulation */
     double w_vv, w_ii, w_p, w_q, w_f, w_s;
     double w_n, w_fn;
+    double w_r, w_rn;              /* Σ n·ROCOF and Σ n over windows with a measured ROCOF */
     uint64_t w_start_ms;
     double last_p_w;
     uint8_t last_v_present;
@@ -143,7 +144,6 @@ typedef struct lp_fw_plug {
     char payload[LP_PROTO_PAYLOAD_MAX + 1];
     /* grid stream batch */
     lp_proto_grid_t g;             /* batch being filled (count = values so far) */
-    double g_prev_f;
     uint32_t grid_seq;
     lp_fw_plug_stats_t stats;
 } lp_fw_plug_t;

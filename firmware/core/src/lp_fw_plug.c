@@ -200,11 +200,15 @@ static void window_reset(lp_fw_plug_t *p)
 {
     p->w_vv = p->w_ii = p->w_p = p->w_q = p->w_f = p->w_s = 0.0;
     p->w_n = p->w_fn = 0.0;
+    p->w_r = p->w_rn = 0.0;
     p->w_start_ms = p->mono_ms;
 }
 
+/* f: grid frequency (Hz) when f_valid, from the meter's estimator (lp_freq) or, in the
+ * cycle-level simulation, from the frequency trace; rocof_valid says whether rocof (Hz/s)
+ * was measured too. */
 static void window_add(lp_fw_plug_t *p, double n, double vrms, double irms, double pw, double q,
-                       double f, int v_present)
+                       double f, int f_valid, double rocof, int rocof_valid, int v_present)
 {
     p->w_vv += n * vrms * vrms;
     p->w_ii += n * irms * irms;
@@ -212,7 +216,8 @@ static void window_add(lp_fw_plug_t *p, double n, double vrms, double irms, doub
     p->w_q += n * q;
     p->w_s += n * vrms * irms;
     p->w_n += n;
-    if (v_present && f > 0.0) { p->w_f += n * f; p->w_fn += n; }
+    if (f_valid && f > 0.0) { p->w_f += n * f; p->w_fn += n; }
+    if (f_valid && rocof_valid) { p->w_r += n * rocof; p->w_rn += n; }
     p->last_p_w = pw;
     p->last_v_present = (uint8_t)(v_present != 0);
 }
@@ -259,6 +264,10 @@ static void make_report(lp_fw_plug_t *p)
     if (p->w_fn > 0.0) {
         t->has_frequency = true;
         t->frequency_uhz = clamp_u32(p->w_f / p->w_fn * 1e6, 1e6, 1e9);
+    }
+    if (p->w_rn > 0.0) {
+        t->has_rocof = true;
+        t->rocof_uhz_per_s = clamp_i32(p->w_r / p->w_rn * 1e6, 1e8);
     }
     t->has_relay = true;
     t->relay = lp_fw_relay_is_on(&p->relay) != 0;
@@ -316,13 +325,12 @@ static void grid_add(lp_fw_plug_t *p, const lp_meter_report_t *r)
     if (!p->cfg.grid_stream || !wall(p, &now) || !p->connected) { g->count = 0; return; }
     uint16_t k = g->count;
     if (k == 0) g->t0_ms = now;
-    int valid = r->v.voltage_present && r->v.f_zc_hz > 1.0;
-    double period_s = (double)p->cfg.meter.report_ms / 1000.0;
-    g->frequency_uhz[k] = valid ? (int32_t)clamp_u32(r->v.f_zc_hz * 1e6, 1e6, 1e9) : LP_PROTO_GRID_INVALID;
-    g->rocof_uhz_per_s[k] = (valid && p->g_prev_f > 0.0)
-                    ? clamp_i32((r->v.f_zc_hz - p->g_prev_f) / period_s * 1e6, 1e8) : LP_PROTO_GRID_INVALID;
+    /* frequency and ROCOF from the meter's estimator (lp_freq: demodulation and
+     * least-squares phase slope); invalid when the voltage is missing or collapsing */
+    int valid = r->v.f_valid && r->v.f_hz > 1.0;
+    g->frequency_uhz[k] = valid ? (int32_t)clamp_u32(r->v.f_hz * 1e6, 1e6, 1e9) : LP_PROTO_GRID_INVALID;
+    g->rocof_uhz_per_s[k] = valid ? clamp_i32(r->v.rocof_hz_s * 1e6, 1e8) : LP_PROTO_GRID_INVALID;
     g->voltage_mv[k] = (int32_t)clamp_u32(r->v.vrms_v * 1000.0, 0, 1e6);
-    p->g_prev_f = valid ? r->v.f_zc_hz : 0.0;
     g->count = (uint16_t)(k + 1u);
     if (g->count < p->cfg.grid_batch) return;
     g->boot = p->boot;
@@ -486,7 +494,8 @@ void lp_fw_plug_step(lp_fw_plug_t *p)
                     p->e_imp_uwh = r.energy_import_uwh; /* the meter runs on from the restored totals */
                     p->e_exp_uwh = r.energy_export_uwh;
                     window_add(p, (double)r.v.n_samples, r.v.vrms_v, r.v.irms_a, r.v.p_w, r.v.q_var,
-                               r.v.f_zc_hz, r.v.voltage_present);
+                               r.v.f_hz, r.v.f_valid, r.v.rocof_hz_s, r.v.f_valid,
+                               r.v.voltage_present);
                     grid_add(p, &r);
                     after_window(p);
                 }
@@ -512,7 +521,8 @@ void lp_fw_plug_feed_cycle(lp_fw_plug_t *p, const lp_fw_cycle_input_t *c)
     p->e_rem_uwh = mag - (double)whole;
     if (e >= 0.0) p->e_imp_uwh += whole; else p->e_exp_uwh += whole;
     double fs = p->cfg.meter.fe.sample_rate_hz;
-    window_add(p, c->duration_s * fs, c->vrms_v, irms, pw, q, c->f_hz, c->vrms_v > 1.0);
+    window_add(p, c->duration_s * fs, c->vrms_v, irms, pw, q, c->f_hz, c->vrms_v > 1.0 && c->f_hz > 0.0,
+               0.0, 0, c->vrms_v > 1.0);
     /* run the once-per-window logic at the meter's report rate */
     if (p->mono_ms - p->w_start_ms >= p->cfg.interval_ms ||
         lp_fw_sched_due(&p->sched, p->mono_ms, clamp_i32(pw * 1000.0, 1e12)) == 2)
