@@ -27,7 +27,7 @@ rm -f build.log
 [ -f web/vendor/uPlot.iife.min.js ] || { echo "demo: web/vendor is missing: run 'npm ci'" >&2; exit 1; }
 
 # ---- scenario -----------------------------------------------------------------------
-declare -A SET=([history_hours]=24 [interval]=10 [price_per_kwh]=0.30 [currency]=EUR [frequency]="")
+declare -A SET=([history_hours]=24 [interval]=10 [price_per_kwh]=0.30 [currency]=EUR [frequency]="" [grid]=no)
 IDS=(); declare -A NAME ROOM KIND LOAD TRACE CRIT OPTS
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 lineno=0
@@ -56,9 +56,10 @@ while IFS= read -r line || [ -n "$line" ]; do
 done <"$SCENARIO"
 [ ${#IDS[@]} -gt 0 ] || { echo "demo: $SCENARIO has no plug" >&2; exit 2; }
 FREQ=()
+[ "${SET[grid]}" = yes ] && FREQ+=(--grid)
 if [ -n "${SET[frequency]}" ]; then
     [ -r "${SET[frequency]}" ] || { echo "demo: no frequency file ${SET[frequency]}" >&2; exit 2; }
-    FREQ=(--frequency-trace "${SET[frequency]}")
+    FREQ+=(--frequency-trace "${SET[frequency]}")
 fi
 
 # ---- processes ----------------------------------------------------------------------

@@ -740,12 +740,15 @@
       const step = nice.find(s => span / 1000 / s <= 720) || 3600;
       try {
         const r = await api(`grid?from=${sec(from)}&to=${sec(to)}&step=${step}`);
-        if (r.t.length) {
+        // the plugs' fast grid stream where it covers the period; else their reports
+        if (r.t.length && Date.parse(r.t[0]) - from < 0.1 * span) {
           last = { t: tsec(r.t), med: r.median, mn: r.min, mx: r.max, plugs: r.plugs };
           src.textContent = `Grid stream of up to ${Math.max(...r.plugs)} plugs, one point per ${step} s.`;
         } else {
           last = await fromDevices(from, to);
-          src.textContent = `From the plugs' reports (${last.plugs.length ? Math.max(...last.plugs) : 0} plugs): the plugs send no fast grid stream.`;
+          src.textContent = `From the plugs' reports (${last.plugs.length ? Math.max(...last.plugs) : 0} plugs). ` + (r.t.length
+            ? `Their fast grid stream starts at ${new Date(Date.parse(r.t[0])).toLocaleTimeString()}: it is shown for periods it covers.`
+            : 'They send no fast grid stream (lepower-plug --grid).');
         }
         if (!last.t.length) { box.replaceChildren(h('p', { class: 'muted' }, 'No frequency measured in this period.')); return; }
         draw();
