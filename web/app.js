@@ -47,6 +47,7 @@
   }
   function fmtWh(wh) {
     if (!fin(wh)) return '–';
+    if (Math.abs(wh) >= 1e7) return (wh / 1e6).toFixed(1) + ' MWh';
     return wh >= 10000 ? (wh / 1000).toFixed(1) + ' kWh' : wh >= 1000 ? (wh / 1000).toFixed(2) + ' kWh' : wh.toFixed(0) + ' Wh';
   }
   function money(v) {
@@ -123,6 +124,8 @@
     ro.disconnect();
   }
   const axisW = (u, vals) => vals.map(v => fmtW(v, true));
+  // y axis as wide as its longest label (uPlot passes the formatted labels)
+  const ySize = (u, vals) => (vals && vals.length ? Math.max(44, 14 + 7 * Math.max(...vals.map(v => String(v).length))) : 50);
   const gridLine = { stroke: '#eef2f5', width: 1 };
   const axis = extra => Object.assign({ stroke: '#62707d', grid: gridLine, ticks: { stroke: '#e3e8ee', width: 1 }, font: '11px system-ui, sans-serif' }, extra);
   function alpha(hex, a) {
@@ -361,7 +364,7 @@
       if (!ids.length) { stackBox.replaceChildren(h('p', { class: 'muted' }, 'No data yet.')); return; }
       const u = chart(stackBox, {
         height: 330, series: ser, scales: { x: { time: true } },
-        axes: [axis({}), axis({ values: axisW, size: 64 })],
+        axes: [axis({}), axis({ values: axisW, size: ySize })],
         cursor: { points: { show: false } }, legend: { live: true },
       }, data);
       markChart(stackBox, data[1] || []);
@@ -561,7 +564,7 @@
           { label: 'min', stroke: alpha(c, 0.25), width: 0, points: { show: false } },
           { label: 'power', stroke: c, width: 1.5, points: { show: false } }],
         bands: [{ series: [1, 2], fill: alpha(c, 0.15) }],
-        axes: [axis({}), axis({ values: axisW, size: 64 })],
+        axes: [axis({}), axis({ values: axisW, size: ySize })],
         cursor: { drag: { x: true, y: false, setScale: false } },
         hooks: {
           setSelect: [uu => {
@@ -615,7 +618,7 @@
           height: 220, scales: { x: { time: true }, y: { range: (u, mn, mx) => [0, fin(mx) && mx > 0 ? mx * 1.1 : 1] } },
           series: [{}, { label: 'kWh', fill: alpha(c, 0.7), stroke: c, width: 0, paths: uPlot.paths.bars({ size: [0.7, 40] }), points: { show: false },
             value: (u, val) => (fin(val) ? val.toFixed(2) + ' kWh' + (money(cost(val * 1000)) ? ' · ' + money(cost(val * 1000)) : '') : '–') }],
-          axes: [axis({}), axis({ size: 50, values: (u, vals) => vals.map(x => x.toFixed(x < 1 ? 2 : 1)) })],
+          axes: [axis({}), axis({ size: ySize, values: (u, vals) => vals.map(x => fmtWh(x * 1000)) })],
         }, [xs, ys]);
         markChart(dailyBox, ys);
       } catch (e) { dailyBox.replaceChildren(h('p', { class: 'error' }, e.message)); }
@@ -632,7 +635,7 @@
             { label: 'Wh', fill: alpha(c, 0.7), stroke: c, width: 0, paths: uPlot.paths.bars({ size: [0.75, 40] }), points: { show: false },
               value: (u, val) => (fin(val) ? val.toFixed(1) + ' Wh (avg ' + fmtW(val) + ')' : '–') }],
           axes: [axis({ values: (u, vals) => vals.map(x => String(x).padStart(2, '0') + 'h'), incrs: [1, 2, 3, 6] }),
-            axis({ size: 50, values: axisW })],
+            axis({ size: ySize, values: axisW })],
         }, [xs, ys]);
         markChart(profBox, ys);
       } catch (e) { profBox.replaceChildren(h('p', { class: 'error' }, e.message)); }
@@ -696,7 +699,7 @@
           { label: 'min', stroke: 'rgba(37,99,235,.3)', width: 0, points: { show: false }, value: (u, x) => fmtNum(x, 3, 'Hz') },
           { label: 'median', stroke: '#1d4ed8', width: 1.5, points: { show: false }, value: (u, x) => fmtNum(x, 3, 'Hz') }],
         bands: [{ series: [1, 2], fill: 'rgba(37,99,235,.15)' }],
-        axes: [axis({}), axis({ size: 60, values: (u, vals) => vals.map(x => x.toFixed(x % 0.1 === 0 ? 1 : 2)) })],
+        axes: [axis({}), axis({ size: ySize, values: (u, vals) => vals.map(x => x.toFixed(2)) })],
         hooks: {
           drawAxes: [u => { // the normal band, behind the curves
             const y1 = u.valToPos(50.2, 'y', true), y0 = u.valToPos(49.8, 'y', true);
