@@ -64,7 +64,7 @@ curl -s "$API/metrics" | awk '/^lepower_hub_db_write_seconds_(sum|count|max) /{p
 
 # 3. publish -> visible in the API
 python3 - "$B/bin/lepower-hub-feed" "$MQ_PORT" "$API" <<'PY'
-import json, subprocess, sys, time, urllib.request
+import json, subprocess, sys, time, urllib.error, urllib.request
 feed, port, api = sys.argv[1:4]
 lat = []
 for i in range(20):
@@ -73,9 +73,12 @@ for i in range(20):
     subprocess.run([feed, "--broker", "127.0.0.1:" + port, "--id", "lat"], input=f"T lat-1 1 {i} {ts} 1000 {i} 0 0\n",
                    text=True, check=True)
     while True:
-        d = json.load(urllib.request.urlopen(api + "/api/v1/devices/lat-1"))
-        if d.get("energy_import") is not None and round(d["energy_import"] * 1000) == i:
-            break
+        try:
+            d = json.load(urllib.request.urlopen(api + "/api/v1/devices/lat-1"))
+            if d.get("energy_import") is not None and round(d["energy_import"] * 1000) == i:
+                break
+        except urllib.error.HTTPError:
+            pass  # 404 until the first report is stored
         time.sleep(0.001)
     lat.append((time.time() - t0) * 1000)
 lat.sort()
