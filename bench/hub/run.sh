@@ -45,7 +45,7 @@ bare_rate=$(python3 -c "print(round($(val sub_messages "$TMP/sub.txt") / ($bare_
 echo "bare subscriber: $(val sub_messages "$TMP/sub.txt") messages in ${bare_ms} ms = ${bare_rate} msg/s"
 
 # 2. the hub: publish start -> every report committed to SQLite
-start_hub "$TMP/ingest.db" || exit 0
+start_hub "$TMP/ingest.db" --journal "$TMP/ingest.journal" || exit 0
 "$LOAD" pub --broker 127.0.0.1:$MQ_PORT --devices 100 --conns 100 --count "$N" --prefix dev > "$TMP/pub2.txt" &
 PUB=$!; PIDS+=($PUB)
 while :; do
@@ -61,6 +61,14 @@ rows=$(sqlite3 "$TMP/ingest.db" "SELECT count(*) FROM telemetry")
 echo "hub ingest: $N messages in ${hub_ms} ms = ${hub_rate} msg/s into SQLite ($rows rows)  [target >= 40000]"
 echo "hub / bare subscriber: $(python3 -c "print(round(100 * $hub_rate / $bare_rate, 1))") %  [target >= 80 %]"
 curl -s "$API/metrics" | awk '/^lepower_hub_db_write_seconds_(sum|count|max) /{print "  " $0}'
+stop_hub
+# the storage path alone: the same journal replayed into a fresh database (no broker traffic)
+rm -f "$TMP/ingest.db"*
+t0=$(python3 -c 'import time;print(int(time.time()*1000))')
+start_hub "$TMP/ingest.db" --journal "$TMP/ingest.journal" || exit 0
+while [ "$(curl -s "$API/metrics" | awk '/^lepower_hub_messages_stored_total/{print $2}')" -lt "$N" ]; do sleep 0.02; done
+t1=$(python3 -c 'import time;print(int(time.time()*1000))')
+echo "storage path alone (journal replay into a fresh SQLite file, start included): $N in $((t1 - t0)) ms = $(python3 -c "print(round($N / (($t1 - $t0) / 1000)))") msg/s"
 
 # 3. publish -> visible in the API
 python3 - "$B/bin/lepower-hub-feed" "$MQ_PORT" "$API" <<'PY'
