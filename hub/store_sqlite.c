@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -126,9 +127,14 @@ static void mkdirs(const char *path)
     }
 }
 
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+/* no global allocation statistics: each sqlite3_malloc would take a global mutex */
+static void config(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 lp_status_t hub_store_open(const char *path, int writer, hub_store_t **out)
 {
     if (!path || !out) return LP_ERR_NULL;
+    pthread_once(&config_once, config);
     *out = NULL;
     mkdirs(path);
     hub_store_t *st = calloc(1, sizeof *st);
