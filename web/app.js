@@ -99,6 +99,15 @@
   const series = (id, from, to, step) =>
     api(`devices/${encodeURIComponent(id)}/series?from=${sec(from)}&to=${sec(to)}${step ? '&step=' + step : ''}`);
   const tsec = arr => arr.map(t => Date.parse(t) / 1000);
+  /* the hub leaves out steps without data: put a null there so that charts show the gap */
+  function gaps(step, t, ...cols) {
+    const ot = [], oc = cols.map(() => []);
+    for (let i = 0; i < t.length; i++) {
+      if (i && t[i] - t[i - 1] > 2.5 * step) { ot.push(t[i - 1] + step); oc.forEach(c => c.push(null)); }
+      ot.push(t[i]); oc.forEach((c, k) => c.push(cols[k][i]));
+    }
+    return [ot, ...oc];
+  }
   const sumVals = v => v.reduce((a, x) => (fin(x) ? (fin(a) ? a + x : x) : a), NaN);
 
   /* ---- charts ---- */
@@ -400,7 +409,8 @@
       await Promise.all([...S.devices.keys()].map(async id => {
         try {
           const r = await series(id, from, to, 300);
-          day24.set(id, { t: tsec(r.t), mean: r.power.mean });
+          const [t, mean] = gaps(r.step, tsec(r.t), r.power.mean);
+          day24.set(id, { t, mean });
         } catch (e) { /* device gone */ }
       }));
       renderStack();
@@ -603,7 +613,8 @@
       if (range.live) { const span = range.to - range.from; range.to = Date.now(); range.from = range.to - span; }
       try {
         const r = await series(id, range.from, range.to);
-        pw = { t: tsec(r.t), mean: r.power.mean, min: r.power.min, max: r.power.max };
+        const [t, mean, min, max] = gaps(r.step, tsec(r.t), r.power.mean, r.power.min, r.power.max);
+        pw = { t, mean, min, max };
         rangeInfo.textContent = `${new Date(range.from).toLocaleString()} – ${new Date(range.to).toLocaleString()}, one point per ${r.step >= 3600 ? r.step / 3600 + ' h' : r.step >= 60 ? r.step / 60 + ' min' : r.step + ' s'}`;
         drawPower();
       } catch (e) { powerBox.replaceChildren(h('p', { class: 'error' }, e.message)); }
@@ -735,7 +746,10 @@
         });
       }
       const ks = [...acc.keys()].sort((a, b) => a - b);
-      return { t: ks, med: ks.map(k => percentile(acc.get(k).means, 0.5)), mn: ks.map(k => acc.get(k).mn), mx: ks.map(k => acc.get(k).mx), plugs: ks.map(k => acc.get(k).means.length) };
+      const step = per.reduce((a, r) => a || (r && r.step), 0) || 60;
+      const [t, med, mn, mx, plugs] = gaps(step, ks, ks.map(k => percentile(acc.get(k).means, 0.5)), ks.map(k => acc.get(k).mn),
+        ks.map(k => acc.get(k).mx), ks.map(k => acc.get(k).means.length));
+      return { t, med, mn, mx, plugs };
     }
     async function load() {
       const to = Date.now(), from = to - span;
@@ -745,11 +759,12 @@
         const r = await api(`grid?from=${sec(from)}&to=${sec(to)}&step=${step}`);
         // the plugs' fast grid stream where it covers the period; else their reports
         if (r.t.length && Date.parse(r.t[0]) - from < 0.1 * span) {
-          last = { t: tsec(r.t), med: r.median, mn: r.min, mx: r.max, plugs: r.plugs };
+          const [t, med, mn, mx, plugs] = gaps(step, tsec(r.t), r.median, r.min, r.max, r.plugs);
+          last = { t, med, mn, mx, plugs };
           src.textContent = `Grid stream of up to ${Math.max(...r.plugs)} plugs, one point per ${step} s.`;
         } else {
           last = await fromDevices(from, to);
-          src.textContent = `From the plugs' reports (${last.plugs.length ? Math.max(...last.plugs) : 0} plugs). ` + (r.t.length
+          src.textContent = `From the plugs' reports (${Math.max(0, ...last.plugs.filter(fin))} plugs). ` + (r.t.length
             ? `Their fast grid stream starts at ${new Date(Date.parse(r.t[0])).toLocaleTimeString()}: it is shown for periods it covers.`
             : 'They send no fast grid stream (lepower-plug --grid).');
         }

@@ -15,7 +15,8 @@ plug (`lepower-plug --trace`) reads back to exactly the same power at every inst
 The converter checks the result at every original sample time and every whole second of the
 day and fails on any difference. Grid frequency is linearly interpolated by the plug, so the
 Toledo recording is kept row by row (t_s = seconds since local midnight, freq_hz), cut before
-the blackout of 12:33 for the demo's normal day (tools/demo/README.md).
+the blackout of 12:33 for the demo's normal day, and its 12:00-13:00 hour with the L1 voltage
+for the blackout scenario (tools/demo/README.md).
 """
 import argparse, bisect, datetime, math, os, sys
 
@@ -172,6 +173,30 @@ def convert_grid(src, dst, until="12:32:38"):
     return n
 
 
+def convert_grid_event(src, dst, start="12:00:00"):
+    """The hour of the blackout, as recorded: frequency and L1 voltage (collapse at 12:33:22)."""
+    with open(src) as f, open(dst, "w") as o:
+        head = f.readline().strip().split(",")
+        i_f, i_v, i_t = head.index("AnalyzerL1Frequency"), head.index("AnalyzerL1PhaseVoltage"), head.index("time")
+        o.write("t_s,freq_hz,voltage_v\n")
+        n = 0
+        for line in f:
+            c = line.strip().split(",")
+            hms = c[i_t].split(" ")[1]
+            if hms < start:
+                continue
+            try:
+                fr, v = float(c[i_f]), float(c[i_v])
+            except ValueError:
+                continue
+            if math.isnan(fr) or math.isnan(v):
+                continue
+            h, m, s = (int(x) for x in hms.split(":"))
+            o.write(f"{h * 3600 + m * 60 + s},{c[i_f]},{c[i_v]}\n")
+            n += 1
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "../../../shared/data"))
@@ -195,6 +220,9 @@ def main():
     n = convert_grid(os.path.join(a.shared, "grid/iberian-2025-toledo-2s/toledo_data.csv"),
                      os.path.join(a.out, "grid", "toledo-frequency.csv"))
     print(f"grid/toledo-frequency.csv: {n} rows")
+    n = convert_grid_event(os.path.join(a.shared, "grid/iberian-2025-toledo-2s/toledo_data.csv"),
+                           os.path.join(a.out, "grid", "toledo-blackout.csv"))
+    print(f"grid/toledo-blackout.csv: {n} rows")
 
 
 if __name__ == "__main__":
