@@ -129,7 +129,6 @@ static lp_status_t do_patch(hub_store_t *st, void *ctx)
     patch_t *p = ctx;
     return hub_store_device_patch(st, p->id, p->name, p->room, p->kind, p->critical);
 }
-static lp_status_t do_delete(hub_store_t *st, void *ctx) { return hub_store_device_delete(st, ctx); }
 
 static int text_ok(const char *s)
 {
@@ -172,10 +171,9 @@ static int device_patch(const api_req_t *r, api_resp_t *out)
 
 static int device_delete(const api_req_t *r, api_resp_t *out)
 {
-    lp_status_t rs = hub_writer_exec(r->h, do_delete, (void *)r->device);
+    lp_status_t rs = hub_writer_delete_device(r->h, r->device);
     if (rs == HUB_ERR_NOT_FOUND) return api_error(out, 404, "no such device");
     if (rs != LP_OK) return api_error(out, 500, "database error");
-    hub_writer_forget(r->h, r->device);
     jb_raw(&out->body, "{\"deleted\":"); jb_str(&out->body, r->device); jb_raw(&out->body, "}");
     out->status = 200;
     return 0;

@@ -114,8 +114,9 @@ lp_status_t hub_writer_start(hub_t *h);
 void hub_writer_stop(hub_t *h);
 /** @brief Run @p fn on the writer's connection inside a transaction, serialised with ingest. */
 lp_status_t hub_writer_exec(hub_t *h, lp_status_t (*fn)(hub_store_t *, void *), void *ctx);
-/** @brief Drop the writer's cached state of a device (after DELETE). */
-void hub_writer_forget(hub_t *h, const char *device);
+/** @brief Delete a device and its data, and drop the writer's state of it, atomically
+ *         with respect to ingest. @return LP_OK, HUB_ERR_NOT_FOUND, HUB_ERR_DB. */
+lp_status_t hub_writer_delete_device(hub_t *h, const char *device);
 /** @brief Wait until everything journaled so far is in the database (tests, shutdown). */
 int hub_writer_flush(hub_t *h, int timeout_ms);
 /** @brief Reports waiting in the journal, bytes. */

@@ -600,10 +600,8 @@ lp_status_t hub_writer_exec(hub_t *h, lp_status_t (*fn)(hub_store_t *, void *), 
     return r;
 }
 
-void hub_writer_forget(hub_t *h, const char *device)
+static void forget_locked(hub_writer_t *w, const char *device)
 {
-    hub_writer_t *w = h->writer;
-    pthread_mutex_lock(&w->mu);
     size_t b = hash(device) % w->nb;
     for (devstate_t **pp = &w->tab[b]; *pp; pp = &(*pp)->hnext) {
         if (!strcmp((*pp)->d.id, device)) {
@@ -614,7 +612,22 @@ void hub_writer_forget(hub_t *h, const char *device)
             break;
         }
     }
+}
+
+lp_status_t hub_writer_delete_device(hub_t *h, const char *device)
+{
+    hub_writer_t *w = h->writer;
+    pthread_mutex_lock(&w->mu);
+    lp_status_t r = hub_store_begin(w->st);
+    if (r == LP_OK) {
+        r = hub_store_device_delete(w->st, device);
+        if (r == LP_OK) r = hub_store_commit(w->st);
+        if (r != LP_OK) hub_store_rollback(w->st);
+    }
+    /* under the same lock as ingest: no batch can use the deleted row's key */
+    if (r == LP_OK) forget_locked(w, device);
     pthread_mutex_unlock(&w->mu);
+    return r;
 }
 
 int hub_writer_flush(hub_t *h, int timeout_ms)
