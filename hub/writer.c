@@ -347,7 +347,6 @@ static lp_status_t store_msg(hub_writer_t *w, const hub_msg_t *m, const char *pa
                 hub_counter_t prev = { d->d.last_ms, d->d.import_mwh, d->d.export_mwh, d->d.epoch };
                 if ((r = energy_pair(w, d, &prev, &c)) != LP_OK) return r;
             }
-            if (d->dirty && t->ts_ms <= d->dhi) { /* cannot happen: dhi <= last */ }
             if ((r = stats_add(w, d, t->ts_ms, v, hub_stats_weight(d->d.has_telemetry ? d->d.last_ms : -1, t->ts_ms))) != LP_OK) return r;
             if (!d->d.has_telemetry || d->d.first_ms < 0) d->d.first_ms = t->ts_ms;
             d->d.has_telemetry = 1;
