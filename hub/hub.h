@@ -26,6 +26,7 @@ typedef struct {
     int retention_days, grid_retention_days;
     int cmd_timeout_ms;
     int journal_sync;          /**< fdatasync the journal before each commit */
+    int journal_max_mb;        /**< truncate the consumed journal once larger than this */
     const char *web_dir;       /**< dashboard folder (--web), NULL: default */
 } hub_config_t;
 

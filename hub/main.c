@@ -29,6 +29,7 @@ static void usage(FILE *f)
             "  --grid-retention-days N grid stream kept (default 7)\n"
             "  --cmd-timeout-ms N      wait for a command's ack (default 5000)\n"
             "  --journal-sync          fdatasync the journal before each database commit\n"
+            "  --journal-max-mb N      truncate the journal once consumed and larger (default 64)\n"
             "  --web DIR               dashboard files served at / (default: the source tree's web/,\n"
             "                          else <exe>/../share/lepower/web)\n");
 }
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
     c->tz = getenv("TZ") && getenv("TZ")[0] && getenv("TZ")[0] != ':' ? getenv("TZ") : "UTC";
     c->retention_days = 30; c->grid_retention_days = 7;
     c->cmd_timeout_ms = 5000;
+    c->journal_max_mb = 64;
     const char *journal = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--retention-days")) bad = int_arg(v, 1, 36500, &c->retention_days);
         else if (!strcmp(a, "--grid-retention-days")) bad = int_arg(v, 1, 36500, &c->grid_retention_days);
         else if (!strcmp(a, "--cmd-timeout-ms")) bad = int_arg(v, 10, 600000, &c->cmd_timeout_ms);
+        else if (!strcmp(a, "--journal-max-mb")) bad = int_arg(v, 1, 1 << 20, &c->journal_max_mb);
         else bad = 2;
         if (bad) { fprintf(stderr, "lepower-hub: bad option %s%s%s\n", a, v ? " " : "", v && bad != 2 ? v : ""); usage(stderr); return 2; }
         i += used;

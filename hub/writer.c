@@ -19,7 +19,6 @@
 
 #define DAY_MS 86400000LL
 #define BATCH_MAX 20000
-#define JOURNAL_RESET_BYTES (64u << 20)
 
 typedef struct devstate {
     hub_device_t d;
@@ -532,7 +531,7 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&w->mu);
         int rc = batch(w);
         if (rc == 0) {
-            hub_journal_reset_if(w->h->journal, w->pos, JOURNAL_RESET_BYTES, set_pos_zero, w);
+            hub_journal_reset_if(w->h->journal, w->pos, (uint64_t)w->h->cfg.journal_max_mb << 20, set_pos_zero, w);
             prune(w);
         }
         pthread_mutex_unlock(&w->mu);

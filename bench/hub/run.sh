@@ -45,7 +45,7 @@ bare_rate=$(python3 -c "print(round($(val sub_messages "$TMP/sub.txt") / ($bare_
 echo "bare subscriber: $(val sub_messages "$TMP/sub.txt") messages in ${bare_ms} ms = ${bare_rate} msg/s"
 
 # 2. the hub: publish start -> every report committed to SQLite
-start_hub "$TMP/ingest.db" --journal "$TMP/ingest.journal" || exit 0
+start_hub "$TMP/ingest.db" --journal "$TMP/ingest.journal" --journal-max-mb 100000 || exit 0
 "$LOAD" pub --broker 127.0.0.1:$MQ_PORT --devices 100 --conns 100 --count "$N" --prefix dev > "$TMP/pub2.txt" &
 PUB=$!; PIDS+=($PUB)
 while :; do
@@ -66,7 +66,9 @@ stop_hub
 rm -f "$TMP/ingest.db"*
 t0=$(python3 -c 'import time;print(int(time.time()*1000))')
 start_hub "$TMP/ingest.db" --journal "$TMP/ingest.journal" || exit 0
-while [ "$(curl -s "$API/metrics" | awk '/^lepower_hub_messages_stored_total/{print $2}')" -lt "$N" ]; do sleep 0.02; done
+for _ in $(seq 6000); do
+    [ "$(curl -s "$API/metrics" | awk '/^lepower_hub_messages_stored_total/{print $2}')" -ge "$N" ] && break; sleep 0.02
+done
 t1=$(python3 -c 'import time;print(int(time.time()*1000))')
 echo "storage path alone (journal replay into a fresh SQLite file, start included): $N in $((t1 - t0)) ms = $(python3 -c "print(round($N / (($t1 - $t0) / 1000)))") msg/s"
 
