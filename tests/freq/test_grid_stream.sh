@@ -53,8 +53,8 @@ check "--clock-ppm 100 corrects a clock 100 ppm fast (50 Hz within 1 mHz)" \
 check "bad --nominal is a usage error" '! $M --nominal 55 "$T/s.csv" >/dev/null 2>&1'
 
 # 6. WAV output of the generator reads back
-$SG --format wav -o "$T/h.wav" --duration 2 harmonic --order 5 --level 0.1 2>/dev/null
-$M --v-scale 0.1953125 --i-scale 0.0013810679 --grid-ms 200 "$T/h.wav" > "$T/hw.csv" 2>/dev/null
+$SG -o "$T/h.wav" --duration 2 harmonic --order 5 --level 0.1 2>/dev/null
+$M --grid-ms 200 "$T/h.wav" > "$T/hw.csv" 2>/dev/null
 check "siggen WAV (5th harmonic 10 %) → 50 Hz within 2 mHz" \
   'awk -F, "NR>1 && \$2 != \"\" {n++; d=\$2-50; if (d<0) d=-d; if (d>0.002) e=1} END {exit e || n < 5}" "$T/hw.csv"'
 

@@ -8,7 +8,8 @@
  * (volts) and `i_A` (amps) or `i_mA` (milliamps); other columns are ignored. Fields
  * are plain decimal numbers, separated by commas; CRLF line ends are accepted; a
  * final empty line is allowed. The sample rate comes from `t_s` ((t_last − t_first)
- * / (n − 1); every interval within ±10 % of it) unless the caller gives one; `t_s`
+ * / (n − 1); every interval within ±10 % of the median interval) unless the caller
+ * gives one; `t_s`
  * may then be absent.
  *
  * WAV: RIFF/WAVE, format PCM (1) or EXTENSIBLE with PCM subformat, 16 or 24 bits,
@@ -70,7 +71,7 @@ lp_rec_status_t lp_recording_parse_csv(const char *buf, size_t len, const lp_rec
 /** Parse a WAV image. */
 lp_rec_status_t lp_recording_parse_wav(const uint8_t *buf, size_t len, const lp_rec_opts_t *opts,
                                        lp_recording_t *out, lp_rec_error_t *err);
-/** Load a file: WAV when it starts with "RIFF", CSV otherwise. */
+/** Load a file ("-" = standard input): WAV when it starts with "RIFF", CSV otherwise. */
 lp_rec_status_t lp_recording_load(const char *path, const lp_rec_opts_t *opts,
                                   lp_recording_t *out, lp_rec_error_t *err);
 /** Free the arrays (safe on a zeroed or already freed struct). */

@@ -14,7 +14,7 @@
 #define EXIT_USAGE 2
 
 static const char *USAGE =
-    "usage: lepower-meter [options] FILE\n"
+    "usage: lepower-meter [options] FILE   (FILE '-' = standard input)\n"
     "\n"
     "Runs the lepower metering engine on a recording and prints one CSV line per\n"
     "report window (header: t_s,vrms_v,irms_a,p_w,s_va,q_var,pf,f_hz,rocof_hz_s,\n"
@@ -323,7 +323,12 @@ int main(int argc, char **argv)
         return rc;
     }
 
+    if (rec.channels == 1) {
+        fprintf(stderr, "lepower-meter: %s: note: 1-channel WAV: voltage only, the current is 0\n",
+                path);
+    }
     printf("t_s,vrms_v,irms_a,p_w,s_va,q_var,pf,f_hz,rocof_hz_s,e_import_wh,e_export_wh\n");
+    unsigned long lines = 0;
     long lo = -(long)full, hi = (long)full - 1;
     for (size_t k = 0; k < rec.n; k++) {
         long v = to_counts(rec.v_v[k], cfg.fe.volts_per_count, lo, hi);
@@ -334,15 +339,24 @@ int main(int argc, char **argv)
         unsigned ev = lp_meter_poll(m);
         if (per_cycle && (ev & LP_METER_EV_CYCLE)) {
             lp_meter_values_t cy;
+            uint64_t imp = 0, exp = 0;
             lp_meter_cycle(m, &cy);
+            lp_meter_energy(m, &imp, &exp);
             print_values(rec.t0_s + (double)(cy.first_sample + cy.n_samples) / rec.rate_hz, &cy,
-                         0, 0, 0);
+                         imp, exp, 1);
+            lines++;
         } else if (!per_cycle && (ev & LP_METER_EV_REPORT)) {
             lp_meter_report_t r;
             lp_meter_report(m, &r);
             print_values(rec.t0_s + (double)(r.v.first_sample + r.v.n_samples) / rec.rate_hz,
                          &r.v, r.energy_import_uwh, r.energy_export_uwh, 1);
+            lines++;
         }
+    }
+    if (lines == 0) {
+        fprintf(stderr, "lepower-meter: %s: warning: %.3f s of samples hold no complete %s "
+                        "(partial windows are not printed)\n",
+                path, (double)rec.n / rec.rate_hz, per_cycle ? "mains cycle" : "report window");
     }
     lp_meter_stats_t stats;
     lp_meter_stats(m, &stats);

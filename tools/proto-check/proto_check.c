@@ -7,7 +7,9 @@
  * info, state, event, cmd, ack); default telemetry. For every line prints
  *   OK                                  (with --dump: OK <decoded values as JSON>)
  *   ERROR <status> at <offset>: <message>
- * Empty lines are skipped. `--parse-topic TOPIC` only checks a topic and prints
+ * Empty lines are skipped; a line of only spaces is checked like any payload (and is
+ * invalid JSON: a payload of blanks is a syntax error, tests/vectors/invalid.json).
+ * `--parse-topic TOPIC` only checks a topic and prints
  * "OK <device_id> <kind>" or "ERROR <status>". Exit 0 if every line is valid, 1 otherwise, 2 on usage
  * or I/O errors. --dump prints the decoded struct members (integers in the units
  * of the member names, e.g. voltage_mv), as used by tests/vectors/. */

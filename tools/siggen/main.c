@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lp_siggen.h"
 
@@ -44,8 +45,11 @@ static const char *USAGE =
     "  --bits N         ADC bits, 8..16 (default 12)\n"
     "  --v-range VPEAK  ADC full scale, V peak (default 400)\n"
     "  --load-a A       load current, A RMS (default 1)\n"
+    "  --i-range APEAK  current ADC full scale, A peak (default 25)\n"
     "  --seed N         noise seed (default 1)\n"
-    "  --format csv|wav output format (default csv)\n"
+    "  --format csv|wav output format (default: wav when -o names a .wav file, else csv);\n"
+    "                   a WAV holds the ADC codes scaled to 16-bit full scale, so\n"
+    "                   lepower-meter reads it back with its defaults (same ranges)\n"
     "  -o FILE          output file (default stdout)\n"
     "  --truth FILE     also write the exact frequency and ROCOF per sample\n"
     "  -h, --help       this text\n"
@@ -70,7 +74,7 @@ static void put32(FILE *f, uint32_t v) { put16(f, v & 0xFFFFu); put16(f, v >> 16
 
 int main(int argc, char **argv)
 {
-    enum { O_RATE = 1000, O_DUR, O_F, O_VRMS, O_DC, O_NOISE, O_CLIP, O_BITS, O_VRANGE, O_LOAD,
+    enum { O_RATE = 1000, O_DUR, O_F, O_VRMS, O_DC, O_NOISE, O_CLIP, O_BITS, O_VRANGE, O_IRANGE, O_LOAD,
            O_SEED, O_FORMAT, O_TRUTH, O_ORDER, O_LEVEL, O_IH, O_MOD, O_ROCOF, O_RSTART,
            O_STEP, O_STEPDEG, O_CMS };
     static const struct option opts[] = {
@@ -79,6 +83,7 @@ int main(int argc, char **argv)
         {"dc", required_argument, NULL, O_DC}, {"noise", required_argument, NULL, O_NOISE},
         {"clip", required_argument, NULL, O_CLIP}, {"bits", required_argument, NULL, O_BITS},
         {"v-range", required_argument, NULL, O_VRANGE}, {"load-a", required_argument, NULL, O_LOAD},
+        {"i-range", required_argument, NULL, O_IRANGE},
         {"seed", required_argument, NULL, O_SEED}, {"format", required_argument, NULL, O_FORMAT},
         {"truth", required_argument, NULL, O_TRUTH}, {"order", required_argument, NULL, O_ORDER},
         {"level", required_argument, NULL, O_LEVEL}, {"ih-hz", required_argument, NULL, O_IH},
@@ -88,10 +93,10 @@ int main(int argc, char **argv)
         {"collapse-ms", required_argument, NULL, O_CMS}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     double rate = 4000, dur = 10, f0 = 50, vrms = 230, dc = 0, noise = 0.1, clip = 0, bits = 12,
-           vrange = 400, load = 1, seed = 1, order = 0, level = -1, ih = 0, mod = 2, rocof = 0,
+           vrange = 400, irange = 25, load = 1, seed = 1, order = 0, level = -1, ih = 0, mod = 2, rocof = 0,
            rstart = -1, step = -1, stepdeg = 10, cms = 40;
     int have_rocof = 0;
-    const char *out = NULL, *truth = NULL, *format = "csv";
+    const char *out = NULL, *truth = NULL, *format = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -106,6 +111,7 @@ int main(int argc, char **argv)
         case O_CLIP: ok = num("--clip", optarg, 0, 1e6, &clip); break;
         case O_BITS: ok = num("--bits", optarg, 8, 16, &bits); break;
         case O_VRANGE: ok = num("--v-range", optarg, 1e-3, 1e6, &vrange); break;
+        case O_IRANGE: ok = num("--i-range", optarg, 1e-6, 1e5, &irange); break;
         case O_LOAD: ok = num("--load-a", optarg, 0, 1e5, &load); break;
         case O_SEED: ok = num("--seed", optarg, 0, 4294967295.0, &seed); break;
         case O_FORMAT: format = optarg; break;
@@ -132,6 +138,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "lepower-siggen: %s\ntry 'lepower-siggen --help'\n",
                 optind >= argc ? "missing CONDITION" : "more than one CONDITION");
         return EXIT_USAGE;
+    }
+    if (format == NULL) {
+        size_t ol = out ? strlen(out) : 0;
+        format = (ol >= 4 && strcasecmp(out + ol - 4, ".wav") == 0) ? "wav" : "csv";
     }
     int wav = strcmp(format, "wav") == 0;
     if (!wav && strcmp(format, "csv") != 0) {
@@ -180,7 +190,8 @@ int main(int argc, char **argv)
     if (truth && !ft) { fprintf(stderr, "lepower-siggen: %s: %s\n", truth, strerror(errno)); return 1; }
     uint64_t n = (uint64_t)floor(dur * rate + 0.5);
     double full = ldexp(1.0, (int)bits - 1);
-    double i_per_count = load * sqrt(2.0) * 2.0 / full; /* load peak at half scale */
+    double i_per_count = irange / full;
+    int wav_shift = 16 - (int)bits; /* WAV codes at 16-bit full scale */
     double r_ohm = vrms / (load > 0 ? load : 1);
     if (wav) {
         uint32_t data = (uint32_t)(n * 4u);
@@ -202,8 +213,8 @@ int main(int argc, char **argv)
         if (ic > full - 1) ic = full - 1;
         if (ic < -full) ic = -full;
         if (wav) {
-            put16(fo, (unsigned)(uint16_t)(int16_t)vc);
-            put16(fo, (unsigned)(uint16_t)(int16_t)ic);
+            put16(fo, (unsigned)(uint16_t)(int16_t)(vc * (1 << wav_shift)));
+            put16(fo, (unsigned)(uint16_t)(int16_t)((int32_t)ic * (1 << wav_shift)));
         } else {
             fprintf(fo, "%.7f,%.4f,%.5f\n", t, v, ic * i_per_count);
         }
@@ -213,7 +224,8 @@ int main(int argc, char **argv)
     if (ft) bad |= ferror(ft) || fclose(ft) != 0;
     if (bad) { fprintf(stderr, "lepower-siggen: write error\n"); return 1; }
     if (wav)
-        fprintf(stderr, "lepower-siggen: WAV in counts: volts per count %.9g, amps per count %.9g\n",
-                s.volts_per_count, i_per_count);
+        fprintf(stderr, "lepower-siggen: WAV at 16-bit full scale = ±%g V, ±%g A (%u-bit codes "
+                        "x %d): lepower-meter's defaults read it back\n",
+                vrange, irange, (unsigned)bits, 1 << wav_shift);
     return 0;
 }

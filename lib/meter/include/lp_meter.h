@@ -304,6 +304,14 @@ lp_status_t lp_meter_cycle(const lp_meter_t *m, lp_meter_values_t *out);
 lp_status_t lp_meter_report(const lp_meter_t *m, lp_meter_report_t *out);
 
 /**
+ * @brief Current lifetime energy counters, including the cycles completed since the last
+ *        report (main-loop context, like lp_meter_poll()).
+ * @param m engine; import_uwh, export_uwh [out] counters in µWh (either may be NULL).
+ * @return LP_OK or LP_ERR_NULL (m NULL).
+ */
+lp_status_t lp_meter_energy(const lp_meter_t *m, uint64_t *import_uwh, uint64_t *export_uwh);
+
+/**
  * @brief Copy the input-quality counters.
  * @return LP_OK or LP_ERR_NULL.
  */

@@ -609,6 +609,20 @@ lp_status_t lp_meter_report(const lp_meter_t *m, lp_meter_report_t *out)
     return LP_OK;
 }
 
+lp_status_t lp_meter_energy(const lp_meter_t *m, uint64_t *import_uwh, uint64_t *export_uwh)
+{
+    if (m == NULL) {
+        return LP_ERR_NULL;
+    }
+    if (import_uwh != NULL) {
+        *import_uwh = m->energy_import_uwh;
+    }
+    if (export_uwh != NULL) {
+        *export_uwh = m->energy_export_uwh;
+    }
+    return LP_OK;
+}
+
 lp_status_t lp_meter_stats(const lp_meter_t *m, lp_meter_stats_t *out)
 {
     if (m == NULL || out == NULL) {
