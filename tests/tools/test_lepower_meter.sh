@@ -85,6 +85,25 @@ check "--per-cycle: one line per cycle (about 159)" '[ "$(wc -l <"$tmp/cyc.out")
 "$M" --report-ms 200 "$tmp/syn.csv" >"$tmp/r200.out"
 check "--report-ms 200: 15 full reports in 3.2 s" '[ "$(wc -l <"$tmp/r200.out")" -eq 16 ]'
 
+"$M" - <"$tmp/syn.csv" >"$tmp/stdin.out" 2>/dev/null
+check "FILE '-' reads standard input" 'cmp -s "$tmp/stdin.out" "$tmp/syn.out"'
+check "--per-cycle: energy columns filled and growing" \
+    'awk -F, "NR>2 { if (\$10==\"\" || \$10<prev) exit 1 } {prev=\$10}" "$tmp/cyc.out"'
+python3 - "$tmp/gap.csv" <<'PY2'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("t_s,v_V,i_A\n")
+    t = 0.0
+    for k in range(4000):
+        t += 0.5 if k == 2000 else 0.00025
+        f.write("%.6f,1,1\n" % t)
+PY2
+expect_err "a sampling gap names its own line (2002)" "gap.csv:2002: irregular sampling" "$tmp/gap.csv"
+printf 't_s,v_V,i_A\n0,1,1\n0.00025,2,2\n' >"$tmp/tiny.csv"
+"$M" "$tmp/tiny.csv" >"$tmp/tiny.out" 2>"$tmp/tiny.err"
+check "too short for one window: exit 0, header only, a warning" \
+    '[ $? -eq 0 ] && [ "$(wc -l <"$tmp/tiny.out")" -eq 1 ] && grep -q "no complete report window" "$tmp/tiny.err"'
+
 if [ -f "$DATA/waveforms/fired-2khz/kettle.csv" ]; then
     "$M" "$DATA/waveforms/fired-2khz/kettle.csv" >"$tmp/k.out" 2>&1
     check "kettle recording: one 1 s report, 2 kHz read from t_s, t_s = 1.0005" \
