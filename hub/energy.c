@@ -5,7 +5,14 @@
 
 int hub_energy_same_segment(const hub_counter_t *a, const hub_counter_t *b)
 {
-    return a->epoch == b->epoch && b->import_mwh >= a->import_mwh && b->export_mwh >= a->export_mwh;
+    if (a->epoch != b->epoch || b->import_mwh < a->import_mwh || b->export_mwh < a->export_mwh)
+        return 0;
+    /* a forward jump that no connection can draw in the time between the readings is a
+     * counter discontinuity (corrupted or replaced counter), not consumption */
+    double dt_h = (double)(b->ts_ms > a->ts_ms ? b->ts_ms - a->ts_ms : 0) / 3600000.0;
+    double limit_mwh = HUB_ENERGY_MAX_POWER_W * dt_h * 1000.0 + HUB_ENERGY_SLACK_MWH;
+    return (double)(b->import_mwh - a->import_mwh) <= limit_mwh &&
+           (double)(b->export_mwh - a->export_mwh) <= limit_mwh;
 }
 
 static int64_t fdiv(int64_t a, int64_t b) { int64_t q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }

@@ -5,7 +5,8 @@
  * Consumption over a period comes from the device's lifetime energy counters,
  * linearly interpolated between consecutive reports, never from integrating
  * power. Two consecutive reports (by timestamp) belong to the same segment when
- * they carry the same energy epoch and neither counter went backwards; between
+ * they carry the same energy epoch, neither counter went backwards and neither rose
+ * faster than any connection can draw (HUB_ENERGY_MAX_POWER_W); between
  * segments (new epoch, reset, replaced device) nothing is attributed: no
  * negative values, no spikes. Inside a segment a gap of any length loses no
  * energy: the counter difference is spread linearly over the gap.
@@ -26,7 +27,15 @@ typedef struct {
     uint32_t epoch;       /**< energy epoch (changes when the device restarts its counters) */
 } hub_counter_t;
 
-/** @brief Nonzero when @p b continues the segment of @p a (a before b). */
+/** Largest power a counter may show between two readings, W: above any single- or
+ *  three-phase household connection (a 3 x 63 A supply is 43 kW). A faster rise is a
+ *  counter discontinuity and starts a new segment, so it never shows as a spike. */
+#define HUB_ENERGY_MAX_POWER_W 100000.0
+/** Step allowed on top of that, mWh (counter resolution, readings at the same instant). */
+#define HUB_ENERGY_SLACK_MWH 10000.0
+
+/** @brief Nonzero when @p b continues the segment of @p a (a before b): same epoch, neither
+ *  counter backwards, and neither rising faster than HUB_ENERGY_MAX_POWER_W allows. */
 int hub_energy_same_segment(const hub_counter_t *a, const hub_counter_t *b);
 
 /**

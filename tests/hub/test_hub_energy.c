@@ -59,6 +59,29 @@ static void test_reset_new_segment(void **state)
     assert_true(hub_energy_same_segment(&r[1], &r[2]));
 }
 
+/* A counter that jumps forward faster than any connection can draw (a corrupted or
+ * replaced counter) starts a new segment: no spike, the energy around it is kept. */
+static void test_implausible_jump_new_segment(void **state)
+{
+    (void)state;
+    hub_counter_t s[5] = { c(0, 1000000, 0), c(60000, 1010000, 0),
+                           c(120000, 999999999999999LL, 0), /* +1e12 Wh in 60 s */
+                           c(180000, 1000000000009999LL, 0), c(240000, 1000000000019999LL, 0) };
+    assert_true(hub_energy_same_segment(&s[0], &s[1]));
+    assert_false(hub_energy_same_segment(&s[1], &s[2]));
+    assert_true(hub_energy_same_segment(&s[2], &s[3]));
+    double imp[4] = { 0 }, exp[4] = { 0 };
+    hub_energy_distribute(s, 5, 0, 60000, 4, imp, exp);
+    assert_true(fabs(imp[0] - 10.0) < EPS);   /* 10 Wh in the first minute */
+    assert_true(imp[1] == 0.0);               /* the jump is not consumption */
+    assert_true(fabs(imp[2] - 10.0) < EPS);   /* the new segment goes on */
+    assert_true(fabs(imp[3] - 10.0) < EPS);
+    /* 16 A at 230 V for a minute is plausible; 100 kW + 10 Wh is the limit */
+    hub_counter_t p0 = c(0, 0, 0), p1 = c(60000, 61333, 0), p2 = c(60000, 1666667 + 10000, 0);
+    assert_true(hub_energy_same_segment(&p0, &p1));
+    assert_false(hub_energy_same_segment(&p0, &p2));
+}
+
 static void test_out_of_order_same_result(void **state)
 {
     (void)state;
@@ -115,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_linear_split),
         cmocka_unit_test(test_gap_loses_nothing),
         cmocka_unit_test(test_reset_new_segment),
+        cmocka_unit_test(test_implausible_jump_new_segment),
         cmocka_unit_test(test_out_of_order_same_result),
         cmocka_unit_test(test_partial_window_and_export),
         cmocka_unit_test(test_stats),
