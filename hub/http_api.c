@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,6 +508,27 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls, enu
     *con_cls = NULL;
 }
 
+/* URL unescaping as libmicrohttpd's, except that %00 becomes DEL (0x7f): a decoded NUL would
+ * cut the path short ("fridge%00" would reach the device "fridge"); DEL is accepted by no
+ * route, device id or file name, so such a request gets 404. */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls; (void)c;
+    char *w = s;
+    for (const char *r = s; *r; ) {
+        if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
+            char hex[3] = { r[1], r[2], 0 };
+            long v = strtol(hex, NULL, 16);
+            *w++ = v == 0 ? (char)0x7f : (char)v;
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 lp_status_t hub_http_start(hub_t *h)
 {
     struct sockaddr_in sa;
@@ -521,8 +543,11 @@ lp_status_t hub_http_start(hub_t *h)
                                 (uint16_t)h->cfg.http_port, NULL, NULL, handler, h,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
+                                /* one thread per connection: idle or half-sent requests are
+                                 * dropped after 30 s so they cannot hold the slots */
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                                 MHD_OPTION_END);
     if (!g_daemon) {
         fprintf(stderr, "lepower-hub: cannot listen on %s:%d\n", h->cfg.http_addr, h->cfg.http_port);

@@ -31,6 +31,7 @@ static int unescape(const char *s, size_t n, char *out, size_t cap)
                 for (int k = 1; k <= 4; k++) { int v = hexv(s[i + (size_t)k]); if (v < 0) return -1; cp = cp * 16 + (unsigned)v; }
                 i += 4;
                 if (cp >= 0xD800 && cp <= 0xDFFF) return -1; /* surrogates not accepted here */
+                if (cp < 0x20) return -1; /* control characters (\u0000 would cut the text) */
                 break;
             default: return -1;
             }

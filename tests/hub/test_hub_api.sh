@@ -124,5 +124,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$API/api/v1/devices/plu
 check "DELETE again -> 404" [ "$code" = 404 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API/api/v1/devices")
 check "wrong method -> 405" [ "$code" = 405 ]
+# an escaped NUL must not cut a path or a string short
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/devices/plug-1%00x")
+check "%00 in a device id -> 404, not plug-1" [ "$code" = 404 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/index.html%00.txt")
+check "%00 in a file name -> 404" [ "$code" = 404 ]
+code=$(curl -s -o "$TMP/o" -w '%{http_code}' -X PATCH -d '{"name":"a\u0000b"}' "$API/api/v1/devices/plug-1")
+check "\\u0000 in a JSON string -> 400, name unchanged" bash -c "[ $code = 400 ] && curl -s '$API/api/v1/devices/plug-1' | jq -e '.name==\"Fridge \\\"A\\\"\"' >/dev/null"
 stop_hub
 exit $fail
