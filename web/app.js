@@ -257,10 +257,15 @@
     const standby = new Map(); // id -> W
 
     function renderTotal() {
-      let sum = 0, n = 0, on = 0;
-      for (const d of S.devices.values()) { if (fin(d.power)) { sum += Math.max(0, d.power); n++; } if (d.relay === 'on') on++; }
+      // an offline plug's last power is history, not "now": it is left out of the sum
+      let sum = 0, n = 0, on = 0, off = 0;
+      for (const d of S.devices.values()) {
+        if (d.online === false) { off++; continue; }
+        if (fin(d.power)) { sum += Math.max(0, d.power); n++; }
+        if (d.relay === 'on') on++;
+      }
       totalNow.textContent = n ? fmtW(sum) : '–';
-      totalSub.textContent = `${S.devices.size} devices, ${on} switched on`;
+      totalSub.textContent = `${S.devices.size} devices, ${on} switched on` + (off ? `, ${off} offline` : '');
     }
     function cardFor(d) {
       const spark = h('div', { class: 'chart spark', 'data-device': d.id });
