@@ -47,8 +47,8 @@ endif
 LIB_ARCHIVES := $(foreach l,$(LIBS),$(B)/lib/liblp_$(l).a)
 LINK_LIBS    := -Wl,--start-group $(LIB_ARCHIVES) -Wl,--end-group -lm
 
-.PHONY: all libs tools tests test check unit tool-tests sanitize cross fuzz fuzz-short bench demo clean help
-all: libs tools tests
+.PHONY: all libs tools tests benches test check unit tool-tests sanitize cross fuzz fuzz-short bench demo clean help
+all: libs tools tests benches
 
 help:
 	@sed -n '1,14p' Makefile
@@ -80,6 +80,7 @@ endef
 $(foreach p,$(TOOLS) $(TESTS) $(BENCHES),$(eval $(call PROG_RULE,$(p))))
 tools: $(addprefix $(B)/bin/,$(TOOLS))
 tests: $(addprefix $(B)/bin/,$(TESTS))
+benches: $(addprefix $(B)/bin/,$(BENCHES))
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 

@@ -16,15 +16,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void cfg_for(lp_meter_config_t *cfg, const lp_testsig_t *s)
-{
-    lp_meter_config_default(cfg);
-    cfg->fe.sample_rate_hz = s->fs_hz;
-    cfg->fe.adc_bits = (uint8_t)s->bits;
-    cfg->fe.volts_per_count = s->v_fs / (double)(1 << (s->bits - 1));
-    cfg->fe.amps_per_count = s->i_fs / (double)(1 << (s->bits - 1));
-    cfg->fe.skew_us = s->skew_s * 1e6;
-}
 
 static void speed(void)
 {
@@ -38,7 +29,7 @@ static void speed(void)
         lp_testsig_next(&s, &v[k], &i[k]);
     }
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     double best = 1e9;
     for (int rep = 0; rep < 5; rep++) {
@@ -88,7 +79,7 @@ static void accuracy(void)
                         s.i1rms_a = fmin(powers[a] / (230.0 * cos(s.phi_rad)), 16.0);
                         p_true = lp_testsig_p(&s);
                         lp_meter_config_t cfg;
-                        cfg_for(&cfg, &s);
+                        lp_testsig_meter_config(&s, &cfg);
                         lp_meter_t m;
                         lp_meter_init(&m, &cfg);
                         int k = 0;

@@ -57,3 +57,13 @@ double lp_testsig_irms(const lp_testsig_t *s)
 {
     return s->i1rms_a * sqrt(1.0 + s->h3 * s->h3 + s->h5 * s->h5);
 }
+
+void lp_testsig_meter_config(const lp_testsig_t *s, lp_meter_config_t *cfg)
+{
+    lp_meter_config_default(cfg);
+    cfg->fe.sample_rate_hz = s->fs_hz;
+    cfg->fe.adc_bits = (uint8_t)s->bits;
+    cfg->fe.volts_per_count = s->v_fs / (double)(1 << (s->bits - 1));
+    cfg->fe.amps_per_count = s->i_fs / (double)(1 << (s->bits - 1));
+    cfg->fe.skew_us = s->skew_s * 1e6;
+}

@@ -4,6 +4,8 @@
 #define LP_TESTSIG_H
 #include <stdint.h>
 
+#include "lp_meter.h"
+
 typedef struct lp_testsig {
     double fs_hz;         /* sample rate */
     double f_hz;          /* fundamental frequency */
@@ -31,6 +33,9 @@ double lp_testsig_p(const lp_testsig_t *s);
 double lp_testsig_q(const lp_testsig_t *s);
 double lp_testsig_vrms(const lp_testsig_t *s);
 double lp_testsig_irms(const lp_testsig_t *s);
+/* Metering configuration matching the generator's front end (rate, bits, ranges, skew);
+ * everything else at lp_meter_config_default(). */
+void lp_testsig_meter_config(const lp_testsig_t *s, lp_meter_config_t *cfg);
 /* Standard normal deviate from the generator's PRNG. */
 double lp_testsig_gauss(lp_testsig_t *s);
 #endif

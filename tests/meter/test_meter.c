@@ -23,15 +23,6 @@ typedef struct errs {
     int reports;
 } errs_t;
 
-static void cfg_for(lp_meter_config_t *cfg, const lp_testsig_t *s)
-{
-    lp_meter_config_default(cfg);
-    cfg->fe.sample_rate_hz = s->fs_hz;
-    cfg->fe.adc_bits = (uint8_t)s->bits;
-    cfg->fe.volts_per_count = s->v_fs / (double)(1 << (s->bits - 1));
-    cfg->fe.amps_per_count = s->i_fs / (double)(1 << (s->bits - 1));
-    cfg->fe.skew_us = s->skew_s * 1e6;
-}
 
 /* Runs `seconds` of signal, compares every report but the first with the truth. */
 static errs_t run(lp_testsig_t *s, const lp_meter_config_t *cfg, double seconds)
@@ -102,7 +93,7 @@ static void sweep(int bits, double skew_frac)
                     s.i1rms_a = 16.0;
                 }
                 lp_meter_config_t cfg;
-                cfg_for(&cfg, &s);
+                lp_testsig_meter_config(&s, &cfg);
                 errs_t e = run(&s, &cfg, powers[a] < 100.0 ? 30.0 : 10.0);
                 double lim_max = (powers[a] >= 100.0 ? 0.001 : 0.01) * scale;
                 double lim_rms = 0.0005 * scale;
@@ -155,7 +146,7 @@ static void test_sample_rates(void **st)
             s.skew_s = 0.5 * sk / s.fs_hz;
             s.rng = 77u + a;
             lp_meter_config_t cfg;
-            cfg_for(&cfg, &s);
+            lp_testsig_meter_config(&s, &cfg);
             errs_t e = run(&s, &cfg, 10.0);
             print_message("%5.0f Hz, skew %.1f: P max %.4f %%, RMS %.4f %%, Vrms max %.4f %%\n",
                           rates[a], 0.5 * sk, 100 * e.p_max, 100 * e.p_rms, 100 * e.v_max);
@@ -188,7 +179,7 @@ static void test_skew_matters(void **st)
     s.i1rms_a = 1000.0 / (230.0 * 0.5);
     s.skew_s = 0.5 / s.fs_hz;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     cfg.fe.skew_us = 0.0; /* deliberately wrong */
     errs_t e = run(&s, &cfg, 3.0);
     assert_true(e.p_max > 0.03);
@@ -210,7 +201,7 @@ static void test_vrms_irms(void **st)
             s.v_dc_lsb = 7.0; /* ADC offsets must not bias RMS */
             s.i_dc_lsb = -5.0;
             lp_meter_config_t cfg;
-            cfg_for(&cfg, &s);
+            lp_testsig_meter_config(&s, &cfg);
             errs_t e = run(&s, &cfg, 5.0);
             assert_true(e.v_max <= 0.001);
             assert_true(e.i_max <= 0.001);
@@ -228,7 +219,7 @@ static void test_irms_50ma(void **st)
     s.i1rms_a = 0.0;
     s.rng = 99;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     double sum = 0.0;
@@ -265,7 +256,7 @@ static void test_energy_hour(void **st)
     s.i1rms_a = 1000.0 / 230.0;
     s.f_hz = 49.97;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     uint64_t last = 0;
@@ -300,7 +291,7 @@ static void test_export(void **st)
     s.i1rms_a = 500.0 / 230.0;
     s.phi_rad = PI_D; /* -500 W */
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     lp_meter_report_t r = {0};
@@ -326,7 +317,7 @@ static void test_energy_wrap(void **st)
     lp_testsig_init(&s);
     s.i1rms_a = 3680.0 / 230.0;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     const uint64_t start = UINT64_MAX - 1000u; /* wraps after ~1 ms of 3.68 kW */
@@ -354,7 +345,7 @@ static void test_gapless_switching(void **st)
     lp_testsig_init(&s);
     s.f_hz = 50.02;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     double truth_j = 0.0;
@@ -393,7 +384,7 @@ static void test_reports_tile(void **st)
     lp_testsig_init(&s);
     s.f_hz = 49.37;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     cfg.report_ms = 200;
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
@@ -433,7 +424,7 @@ static void test_no_voltage(void **st)
     s.vrms_v = 0.0;
     s.i1rms_a = 2.0;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s);
+    lp_testsig_meter_config(&s, &cfg);
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     int reports = 0;
@@ -521,7 +512,7 @@ static void test_calibration(void **st)
     s.phi_rad = acos(0.5) + ct_lag; /* what the ADC sees */
     s.i1rms_a = 4.0;
     lp_meter_config_t c2;
-    cfg_for(&c2, &s);
+    lp_testsig_meter_config(&s, &c2);
     errs_t e0 = run(&s, &c2, 3.0);
     (void)e0;
     lp_meter_t m;
@@ -567,7 +558,7 @@ static void test_late_poll(void **st)
     s1.i1rms_a = 2.0;
     s2 = s1;
     lp_meter_config_t cfg;
-    cfg_for(&cfg, &s1);
+    lp_testsig_meter_config(&s1, &cfg);
     lp_meter_t a, b;
     lp_meter_init(&a, &cfg);
     lp_meter_init(&b, &cfg);
