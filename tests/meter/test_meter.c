@@ -24,6 +24,22 @@ typedef struct errs {
 } errs_t;
 
 
+/* Feeds the signal until the engine closes its next report (returns 1, the report in *r)
+ * or `*left` more sample pairs have been pushed (returns 0). */
+static int next_report(lp_meter_t *m, lp_testsig_t *s, uint64_t *left, lp_meter_report_t *r)
+{
+    while (*left > 0) {
+        int32_t v, i;
+        (*left)--;
+        lp_testsig_next(s, &v, &i);
+        if (lp_meter_push(m, v, i) && (lp_meter_poll(m) & LP_METER_EV_REPORT)) {
+            assert_int_equal(lp_meter_report(m, r), LP_OK);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Runs `seconds` of signal, compares every report but the first with the truth. */
 static errs_t run(lp_testsig_t *s, const lp_meter_config_t *cfg, double seconds)
 {
@@ -35,26 +51,21 @@ static errs_t run(lp_testsig_t *s, const lp_meter_config_t *cfg, double seconds)
     double sum2 = 0.0;
     int k = 0;
     uint64_t n = (uint64_t)(seconds * s->fs_hz);
-    for (uint64_t j = 0; j < n; j++) {
-        int32_t v, i;
-        lp_testsig_next(s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report_t r;
-            assert_int_equal(lp_meter_report(&m, &r), LP_OK);
-            if (k++ == 0) {
-                continue; /* first report: offset settling, excluded */
-            }
-            double ep = (r.v.p_w - p_true) / p_true;
-            double ev = fabs(r.v.vrms_v - lp_testsig_vrms(s)) / lp_testsig_vrms(s);
-            double ei = fabs(r.v.irms_a - lp_testsig_irms(s)) / lp_testsig_irms(s);
-            double eq = fabs(r.v.q_var - q_true) / s_true;
-            sum2 += ep * ep;
-            if (fabs(ep) > e.p_max) e.p_max = fabs(ep);
-            if (ev > e.v_max) e.v_max = ev;
-            if (ei > e.i_max) e.i_max = ei;
-            if (eq > e.q_max) e.q_max = eq;
-            e.reports++;
+    lp_meter_report_t r;
+    for (uint64_t left = n; next_report(&m, s, &left, &r);) {
+        if (k++ == 0) {
+            continue; /* first report: offset settling, excluded */
         }
+        double ep = (r.v.p_w - p_true) / p_true;
+        double ev = fabs(r.v.vrms_v - lp_testsig_vrms(s)) / lp_testsig_vrms(s);
+        double ei = fabs(r.v.irms_a - lp_testsig_irms(s)) / lp_testsig_irms(s);
+        double eq = fabs(r.v.q_var - q_true) / s_true;
+        sum2 += ep * ep;
+        if (fabs(ep) > e.p_max) e.p_max = fabs(ep);
+        if (ev > e.v_max) e.v_max = ev;
+        if (ei > e.i_max) e.i_max = ei;
+        if (eq > e.q_max) e.q_max = eq;
+        e.reports++;
     }
     e.p_rms = e.reports ? sqrt(sum2 / e.reports) : 0.0;
     return e;
@@ -224,15 +235,10 @@ static void test_irms_50ma(void **st)
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     double sum = 0.0;
     int k = 0;
-    for (int j = 0; j < 4000 * 5; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report_t r;
-            lp_meter_report(&m, &r);
-            sum += r.v.irms_a * r.v.irms_a;
-            k++;
-        }
+    lp_meter_report_t r;
+    for (uint64_t left = 4000u * 5u; next_report(&m, &s, &left, &r);) {
+        sum += r.v.irms_a * r.v.irms_a;
+        k++;
     }
     double noise_a = sqrt(sum / k);
     assert_true(noise_a > 0.003 && noise_a < 0.010); /* about 0.58 LSB = 7 mA */
@@ -263,15 +269,10 @@ static void test_energy_hour(void **st)
     uint64_t n = (uint64_t)(3600.0 * s.fs_hz);
     lp_meter_report_t r = {0};
     uint64_t end = 0;
-    for (uint64_t j = 0; j < n; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report(&m, &r);
-            assert_true(r.energy_import_uwh >= last);
-            last = r.energy_import_uwh;
-            end = r.v.first_sample + r.v.n_samples;
-        }
+    for (uint64_t left = n; next_report(&m, &s, &left, &r);) {
+        assert_true(r.energy_import_uwh >= last);
+        last = r.energy_import_uwh;
+        end = r.v.first_sample + r.v.n_samples;
     }
     double hours = (double)end / s.fs_hz / 3600.0;
     double wh = (double)r.energy_import_uwh * 1e-6;
@@ -295,14 +296,9 @@ static void test_export(void **st)
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     lp_meter_report_t r = {0};
-    for (int j = 0; j < 4000 * 36; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report(&m, &r);
-            assert_true(r.v.p_w < -499.0 && r.v.p_w > -501.0);
-            assert_true(r.v.pf < -0.999);
-        }
+    for (uint64_t left = 4000u * 36u; next_report(&m, &s, &left, &r);) {
+        assert_true(r.v.p_w < -499.0 && r.v.p_w > -501.0);
+        assert_true(r.v.pf < -0.999);
     }
     double t_h = (double)(r.v.first_sample + r.v.n_samples) / 4000.0 / 3600.0;
     assert_true(fabs((double)r.energy_export_uwh * 1e-6 - 500.0 * t_h) <= 0.001 * 500.0 * t_h);
@@ -323,12 +319,7 @@ static void test_energy_wrap(void **st)
     const uint64_t start = UINT64_MAX - 1000u; /* wraps after ~1 ms of 3.68 kW */
     assert_int_equal(lp_meter_set_energy(&m, start, 7u), LP_OK);
     lp_meter_report_t r = {0};
-    for (int j = 0; j < 4000 * 3; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report(&m, &r);
-        }
+    for (uint64_t left = 4000u * 3u; next_report(&m, &s, &left, &r);) {
     }
     uint64_t delta = r.energy_import_uwh - start; /* modular difference */
     double t_h = (double)(r.v.first_sample + r.v.n_samples) / 4000.0 / 3600.0;
@@ -428,18 +419,13 @@ static void test_no_voltage(void **st)
     lp_meter_t m;
     assert_int_equal(lp_meter_init(&m, &cfg), LP_OK);
     int reports = 0;
-    for (int j = 0; j < 4000 * 3; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report_t r;
-            lp_meter_report(&m, &r);
-            assert_true(fabs(r.v.p_w) < 0.5);
-            assert_int_equal(r.v.voltage_present, 0);
-            assert_true(r.v.f_zc_hz == 0.0);
-            if (reports++ > 0) {
-                assert_true(fabs(r.v.irms_a - 2.0) < 0.01);
-            }
+    lp_meter_report_t r;
+    for (uint64_t left = 4000u * 3u; next_report(&m, &s, &left, &r);) {
+        assert_true(fabs(r.v.p_w) < 0.5);
+        assert_int_equal(r.v.voltage_present, 0);
+        assert_true(r.v.f_zc_hz == 0.0);
+        if (reports++ > 0) {
+            assert_true(fabs(r.v.irms_a - 2.0) < 0.01);
         }
     }
     assert_true(reports >= 2);
@@ -521,12 +507,7 @@ static void test_calibration(void **st)
     s.phi_rad = acos(0.5) + ct_lag;
     s.i1rms_a = 4.0;
     lp_meter_report_t r = {0};
-    for (int j = 0; j < 4000 * 3; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report(&m, &r);
-        }
+    for (uint64_t left = 4000u * 3u; next_report(&m, &s, &left, &r);) {
     }
     double p_ref = 230.0 * 4.0 * 0.5, q_ref = 230.0 * 4.0 * sin(acos(0.5));
     assert_int_equal(lp_meter_cal_phase(&c2.fe, p_ref, q_ref, r.v.p_w, r.v.q_var), LP_OK);
@@ -536,12 +517,7 @@ static void test_calibration(void **st)
     s.phi_rad = acos(0.5) + ct_lag;
     s.i1rms_a = 4.0;
     lp_meter_init(&m, &c2);
-    for (int j = 0; j < 4000 * 3; j++) {
-        int32_t v, i;
-        lp_testsig_next(&s, &v, &i);
-        if (lp_meter_push(&m, v, i) && (lp_meter_poll(&m) & LP_METER_EV_REPORT)) {
-            lp_meter_report(&m, &r);
-        }
+    for (uint64_t left = 4000u * 3u; next_report(&m, &s, &left, &r);) {
     }
     assert_true(fabs(r.v.p_w - p_ref) / p_ref < 0.001);
     assert_int_equal(lp_meter_cal_phase(&c2.fe, 100.0, 0.0, 100.0, 1.0), LP_ERR_METER_CAL_INPUT);
