@@ -206,7 +206,8 @@ void lp_fw_plug_on_disconnect(lp_fw_plug_t *p);
  */
 void lp_fw_plug_on_message(lp_fw_plug_t *p, const char *topic, const void *payload, size_t len,
                            int retained);
-/** @brief The broker acknowledged the QoS 1 publish with this token. */
+/** @brief The broker acknowledged the QoS 1 publish with this token; waiting reports are
+ *         published at once up to the in-flight limit (not only after the next window). */
 void lp_fw_plug_on_published(lp_fw_plug_t *p, int32_t token);
 
 /**

@@ -600,6 +600,9 @@ void lp_fw_plug_on_published(lp_fw_plug_t *p, int32_t token)
         if (!e->acked) break;
         lp_fw_ring_pop(&p->ring);
     }
+    /* refill the in-flight window now: a host that waits for acks before it meters further
+     * (the virtual plug's back-pressure while catching up) would otherwise wait for ever */
+    flush_ring(p);
 }
 
 /* ---- commands ------------------------------------------------------------- */
