@@ -340,6 +340,9 @@ static int metrics(const api_req_t *r, api_resp_t *out)
     jb_fmt(j, "# HELP lepower_hub_db_write_seconds_max Longest database write batch.\n"
               "# TYPE lepower_hub_db_write_seconds_max gauge\nlepower_hub_db_write_seconds_max %.6f\n",
            (double)HUB_GET(m->commit_us_max) / 1e6);
+    jb_fmt(j, "# HELP lepower_hub_last_commit_timestamp_seconds Unix time of the last database write batch (0: none yet).\n"
+              "# TYPE lepower_hub_last_commit_timestamp_seconds gauge\nlepower_hub_last_commit_timestamp_seconds %.3f\n",
+           (double)HUB_GET(m->last_commit_ms) / 1e3);
     size_t online = 0, n = 0;
     hub_store_t *st = hub_pool_get(r->h->pool);
     if (st) {

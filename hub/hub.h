@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
     uint64_t received, stored, duplicates, invalid, batches;
     uint64_t commit_us_sum, commit_us_max;
+    uint64_t last_commit_ms; /* Unix ms of the last committed batch, 0: none yet */
     uint64_t commit_hist[8]; /* <=1,5,10,50,100,500,1000 ms, +Inf */
     pthread_mutex_t mu;      /* protects rejects and log times */
     hub_reject_t rejects[HUB_REJECT_SLOTS];

@@ -5,10 +5,13 @@
  *
  * Record: magic "LPJ1" (4 bytes), body length (u32 LE), CRC-32 of the body
  * (u32 LE, IEEE 802.3), body = received-at Unix ms (i64 LE), topic length
- * (u16 LE), topic, payload. A torn record at the tail (the process was killed
- * in the middle of write()) fails its length or CRC and is cut on open.
+ * (u16 LE), topic, payload. Appends are copied into a shared memory map of the
+ * file (16 MiB chunks whose blocks are reserved with posix_fallocate() first);
+ * past the last record the file holds zeros. A torn record at the tail (the
+ * process was killed in the middle of the copy, or a power cut kept only some
+ * pages) fails its length or CRC and is cut on open.
  *
- * Durability: a record is in the kernel once hub_journal_append() returns, so a
+ * Durability: a record is in the kernel's page cache once hub_journal_append() returns, so a
  * kill -9 of the hub loses nothing; the writer commits the journal position in
  * the same database transaction as the rows it produced, and replays from that
  * position on start (the database's unique keys make replay idempotent).

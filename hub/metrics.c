@@ -58,6 +58,7 @@ void hub_metrics_commit(hub_metrics_t *m, uint64_t us)
 {
     static const uint64_t le_us[7] = { 1000, 5000, 10000, 50000, 100000, 500000, 1000000 };
     HUB_ADD(m->batches, 1);
+    __atomic_store_n(&m->last_commit_ms, (uint64_t)hub_now_ms(), __ATOMIC_RELAXED);
     HUB_ADD(m->commit_us_sum, us);
     uint64_t mx = HUB_GET(m->commit_us_max);
     if (us > mx) __atomic_store_n(&m->commit_us_max, us, __ATOMIC_RELAXED);

@@ -1,9 +1,10 @@
 /* bench_hub_load: load generator and probes for bench/hub/run.sh.
  *
  *   bench_hub_load pub  --broker H:P --devices D --conns C --count N [--prefix P] [--t0 MS]
- *       C MQTT connections publish N telemetry reports in total at QoS 1, spread
- *       over D devices (device k on connection k % C); prints the start instant
- *       (Unix ms) and when every PUBACK arrived.
+ *       C MQTT connections, driven by one thread, publish N telemetry reports in
+ *       total at QoS 1, spread over D devices (device k on connection k % C,
+ *       each device's reports in order); prints the start instant (Unix ms) and
+ *       when every PUBACK arrived.
  *   bench_hub_load sub  --broker H:P --count N
  *       a bare QoS 1 subscriber on lepower/+/telemetry; prints the instant of
  *       the last of N messages.
@@ -11,7 +12,7 @@
  *       writes D devices with N days of quarter-hour energy rollups through the
  *       hub's storage interface (for the energy query timing). */
 #include <mosquitto.h>
-#include <pthread.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,71 +36,96 @@ static long g_count = 100000;
 static const char *g_prefix = "bench";
 static int64_t g_t0 = 1774738800000LL;
 
-typedef struct { int idx; struct mosquitto *m; long sent; volatile long acked; volatile int connected; } conn_t;
+/* One MQTT connection of the load: its devices, the next report to send and
+ * how many of its QoS 1 publishes are not acknowledged yet. */
+typedef struct { int idx; struct mosquitto *m; long seq; int dev; long sent; long acked; int connected; } conn_t;
 
-static void pub_on_publish(struct mosquitto *m, void *o, int mid) { (void)m; (void)mid; __atomic_add_fetch(&((conn_t *)o)->acked, 1, __ATOMIC_RELAXED); }
+static void pub_on_publish(struct mosquitto *m, void *o, int mid) { (void)m; (void)mid; ((conn_t *)o)->acked++; }
 static void pub_on_connect(struct mosquitto *m, void *o, int rc) { (void)m; if (!rc) ((conn_t *)o)->connected = 1; }
 
-static void *pub_thread(void *arg)
+/* Publishes this connection's next report; returns 0 when it has none left. */
+static int pub_next(conn_t *c, long per_dev)
 {
-    conn_t *c = arg;
-    long per_dev = g_count / g_devices;
+    if (c->seq >= per_dev) return 0;
     char buf[LP_PROTO_PAYLOAD_MAX + 1], topic[LP_PROTO_TOPIC_BUF], dev[LP_PROTO_DEVICE_ID_MAX + 1];
-    for (long seq = 0; seq < per_dev; seq++) {
-        for (int d = c->idx; d < g_devices; d += g_conns) {
-            snprintf(dev, sizeof dev, "%s-%d", g_prefix, d);
-            lp_proto_msg_t msg;
-            memset(&msg, 0, sizeof msg);
-            lp_proto_telemetry_t *t = &msg.telemetry;
-            t->ts_ms = g_t0 + seq * 1000;
-            t->boot = 1; t->seq = (uint32_t)seq; t->interval_ms = 1000;
-            t->power_mw = 100000 + (int32_t)(seq % 1000);
-            t->energy_import_mwh = (uint64_t)seq * 28;
-            t->has_voltage = true; t->voltage_mv = 230000;
-            t->has_current = true; t->current_ua = 435000;
-            t->has_frequency = true; t->frequency_uhz = 50000000;
-            t->has_power_factor = true; t->power_factor_milli = 1000;
-            size_t len;
-            lp_proto_encode(LP_PROTO_TELEMETRY, &msg, buf, sizeof buf, &len);
-            lp_proto_topic_build(topic, sizeof topic, dev, LP_PROTO_TELEMETRY, NULL);
-            while (mosquitto_publish(c->m, NULL, topic, (int)len, buf, 1, false) != MOSQ_ERR_SUCCESS) usleep(1000);
-            c->sent++;
-            /* keep at most 2000 unacknowledged per connection in the client */
-            while (c->sent - __atomic_load_n(&c->acked, __ATOMIC_RELAXED) > 2000) usleep(200);
-        }
-    }
-    return NULL;
+    long seq = c->seq;
+    snprintf(dev, sizeof dev, "%s-%d", g_prefix, c->dev);
+    lp_proto_msg_t msg;
+    memset(&msg, 0, sizeof msg);
+    lp_proto_telemetry_t *t = &msg.telemetry;
+    t->ts_ms = g_t0 + seq * 1000;
+    t->boot = 1; t->seq = (uint32_t)seq; t->interval_ms = 1000;
+    t->power_mw = 100000 + (int32_t)(seq % 1000);
+    t->energy_import_mwh = (uint64_t)seq * 28;
+    t->has_voltage = true; t->voltage_mv = 230000;
+    t->has_current = true; t->current_ua = 435000;
+    t->has_frequency = true; t->frequency_uhz = 50000000;
+    t->has_power_factor = true; t->power_factor_milli = 1000;
+    size_t len;
+    lp_proto_encode(LP_PROTO_TELEMETRY, &msg, buf, sizeof buf, &len);
+    lp_proto_topic_build(topic, sizeof topic, dev, LP_PROTO_TELEMETRY, NULL);
+    if (mosquitto_publish(c->m, NULL, topic, (int)len, buf, 1, false) != MOSQ_ERR_SUCCESS) return -1;
+    c->sent++;
+    /* devices of this connection in turn, then the next sequence number */
+    c->dev += g_conns;
+    if (c->dev >= g_devices) { c->dev = c->idx; c->seq++; }
+    return 1;
 }
 
+/* Every connection is driven by one thread without libmosquitto's own threads
+ * (poll() over all sockets), so the load generator costs as little CPU as the
+ * protocol allows and the broker and the subscriber get the rest. At most
+ * PUB_WINDOW publishes per connection are unacknowledged at a time. */
+#define PUB_WINDOW 100
 static int run_pub(void)
 {
     mosquitto_lib_init();
     conn_t *cs = calloc((size_t)g_conns, sizeof *cs);
+    struct pollfd *pf = calloc((size_t)g_conns, sizeof *pf);
+    if (!cs || !pf) return 1;
     for (int i = 0; i < g_conns; i++) {
         char id[64];
         snprintf(id, sizeof id, "%s-pub-%d", g_prefix, i);
-        cs[i].idx = i;
+        cs[i].idx = cs[i].dev = i;
         cs[i].m = mosquitto_new(id, true, &cs[i]);
         mosquitto_int_option(cs[i].m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-        mosquitto_max_inflight_messages_set(cs[i].m, 100);
+        mosquitto_max_inflight_messages_set(cs[i].m, 0);
         mosquitto_publish_callback_set(cs[i].m, pub_on_publish);
         mosquitto_connect_callback_set(cs[i].m, pub_on_connect);
         if (mosquitto_connect(cs[i].m, g_host, g_port, 60) != MOSQ_ERR_SUCCESS) { fprintf(stderr, "pub: connect failed\n"); return 1; }
-        mosquitto_loop_start(cs[i].m);
     }
-    for (int i = 0; i < g_conns; i++) while (!cs[i].connected) usleep(1000);
-    pthread_t *th = calloc((size_t)g_conns, sizeof *th);
-    int64_t t0 = now_ms();
-    for (int i = 0; i < g_conns; i++) pthread_create(&th[i], NULL, pub_thread, &cs[i]);
-    for (int i = 0; i < g_conns; i++) pthread_join(th[i], NULL);
-    long total = 0;
-    for (int i = 0; i < g_conns; i++) {
-        while (__atomic_load_n(&cs[i].acked, __ATOMIC_RELAXED) < cs[i].sent) usleep(1000);
-        total += cs[i].sent;
+    long per_dev = g_count / g_devices, total = 0, acked = 0;
+    for (int i = 0; i < g_conns; i++) total += per_dev * (long)((g_devices - 1 - i) / g_conns + 1);
+    for (int left = g_conns, spins = 0; left > 0 && spins < 10000; spins++) {
+        left = 0;
+        for (int i = 0; i < g_conns; i++) {
+            if (!cs[i].connected) { mosquitto_loop(cs[i].m, 1, 1); left += !cs[i].connected; }
+        }
+    }
+    int64_t t0 = now_ms(), last_misc = t0;
+    while (acked < total) {
+        for (int i = 0; i < g_conns; i++) {
+            conn_t *c = &cs[i];
+            while (c->sent - c->acked < PUB_WINDOW && pub_next(c, per_dev) > 0) {}
+            pf[i].fd = mosquitto_socket(c->m);
+            pf[i].events = POLLIN | (mosquitto_want_write(c->m) ? POLLOUT : 0);
+            pf[i].revents = 0;
+        }
+        if (poll(pf, (nfds_t)g_conns, 100) < 0) continue;
+        acked = 0;
+        for (int i = 0; i < g_conns; i++) {
+            if (pf[i].revents & POLLIN) mosquitto_loop_read(cs[i].m, 1);
+            if (pf[i].revents & POLLOUT) mosquitto_loop_write(cs[i].m, 1);
+            acked += cs[i].acked;
+        }
+        int64_t t = now_ms();
+        if (t - last_misc > 1000) { for (int i = 0; i < g_conns; i++) mosquitto_loop_misc(cs[i].m); last_misc = t; }
     }
     int64_t t1 = now_ms();
     printf("pub_start_ms %lld\npub_acked_ms %lld\npub_messages %ld\n", (long long)t0, (long long)t1, total);
-    for (int i = 0; i < g_conns; i++) { mosquitto_disconnect(cs[i].m); mosquitto_loop_stop(cs[i].m, true); mosquitto_destroy(cs[i].m); }
+    for (int i = 0; i < g_conns; i++) { mosquitto_disconnect(cs[i].m); mosquitto_destroy(cs[i].m); }
+    free(cs);
+    free(pf);
     return 0;
 }
 

@@ -199,32 +199,42 @@ static int parse_string(dctx_t *c, char *out, size_t cap, size_t *n, uint32_t *h
                         uint8_t cls, const char *key)
 {
     uint32_t h = 2166136261u;
+    const unsigned char *s = (const unsigned char *)c->p;
     *n = 0;
     c->pos++; /* opening quote */
     for (;;) {
         long cp;
         size_t at = c->pos;
+        unsigned char b;
         if (c->pos >= c->len)
             return syntax(c, "");
-        if (c->p[c->pos] == '"') {
+        b = s[c->pos];
+        if (b == '"') {
             c->pos++;
             break;
         }
-        cp = string_cp(c);
-        if (cp < 0)
-            return -1;
+        if (b >= 0x20 && b < 0x80 && b != '\\') {
+            cp = b; /* plain ASCII: the common case, no escape or UTF-8 to decode */
+            c->pos++;
+        } else {
+            cp = string_cp(c);
+            if (cp < 0)
+                return -1;
+        }
         if (cls != CLASS_ANY && !char_ok(cls, (uint32_t)cp))
             return fail(c, LP_ERR_PROTO_STRING_CHARS, at, key, "character not allowed in this string");
-        put_utf8(out, cap, n, (uint32_t)cp);
-        if (hash != NULL) {
-            size_t i;
+        if (cp < 0x80) {
+            if (out != NULL && *n < cap)
+                out[*n] = (char)cp;
+            (*n)++;
+            h = (h ^ (uint32_t)cp) * 16777619u;
+        } else {
+            size_t i, m = 0;
             char tmp[4];
-            size_t m = 0;
+            put_utf8(out, cap, n, (uint32_t)cp);
             put_utf8(tmp, sizeof tmp, &m, (uint32_t)cp);
-            for (i = 0; i < m; i++) {
-                h ^= (unsigned char)tmp[i];
-                h *= 16777619u;
-            }
+            for (i = 0; i < m; i++)
+                h = (h ^ (unsigned char)tmp[i]) * 16777619u;
         }
     }
     if (hash != NULL)
@@ -292,6 +302,19 @@ static void num_digit(num_t *nm, int dg, long idx, long *zeros, long *lnz)
     *lnz = idx;
 }
 
+/* One digit: the usual case (a nonzero digit, no pending zeros, room for it)
+ * inline, the rest through num_digit. */
+#define NUM_DIGIT(dg_)                                                          \
+    do {                                                                        \
+        int dg = (dg_);                                                         \
+        if (dg != 0 && zeros == 0 && nm->d < 100000000000000000ULL) {           \
+            nm->d = nm->d * 10u + (uint64_t)dg;                                 \
+            lnz = idx++;                                                        \
+        } else {                                                                \
+            num_digit(nm, dg, idx++, &zeros, &lnz);                             \
+        }                                                                       \
+    } while (0)
+
 static int scan_number(dctx_t *c, num_t *nm)
 {
     long idx = 0, ni = 0, lnz = -1, zeros = 0, ex = 0;
@@ -308,7 +331,7 @@ static int scan_number(dctx_t *c, num_t *nm)
             return syntax(c, "leading zero in number");
     } else if (DIGIT(peek(c))) {
         while (DIGIT(peek(c))) {
-            num_digit(nm, peek(c) - '0', idx++, &zeros, &lnz);
+            NUM_DIGIT(peek(c) - '0');
             c->pos++;
         }
         ni = idx;
@@ -321,7 +344,7 @@ static int scan_number(dctx_t *c, num_t *nm)
         if (!DIGIT(peek(c)))
             return syntax(c, "digit expected after decimal point");
         while (DIGIT(peek(c))) {
-            num_digit(nm, peek(c) - '0', idx++, &zeros, &lnz);
+            NUM_DIGIT(peek(c) - '0');
             c->pos++;
         }
     }
@@ -351,6 +374,7 @@ static int scan_number(dctx_t *c, num_t *nm)
     }
     return 0;
 }
+#undef NUM_DIGIT
 #undef DIGIT
 
 static const int64_t pow10_tab[19] = {
@@ -663,11 +687,18 @@ static int parse_member_value(dctx_t *c, const lpj_field_t *f, void *out,
     }
 }
 
-static int find_field(const lpj_kind_t *k, const char *key, size_t n)
+/* Members usually come in table order: the search starts after the previous
+ * match (`hint`) and wraps around; the first byte rules out most candidates
+ * before any length is taken. */
+static int find_field(const lpj_kind_t *k, const char *key, size_t n, unsigned hint)
 {
-    unsigned i;
-    for (i = 0; i < k->nfields; i++) {
-        if (strlen(k->fields[i].name) == n && memcmp(k->fields[i].name, key, n) == 0)
+    unsigned j;
+    if (n == 0)
+        return -1;
+    for (j = 0; j < k->nfields; j++) {
+        unsigned i = (hint + j) % k->nfields;
+        const char *name = k->fields[i].name;
+        if (name[0] == key[0] && strlen(name) == n && memcmp(name, key, n) == 0)
             return (int)i;
     }
     return -1;
@@ -677,6 +708,7 @@ static int parse_object(dctx_t *c, const lpj_kind_t *k, void *out, uint32_t *pre
                         uint32_t *order, size_t *close)
 {
     uint16_t count = 0;
+    unsigned hint = 0;
     skip_ws(c);
     if (peek(c) != '{') {
         int ch = peek(c);
@@ -699,7 +731,9 @@ static int parse_object(dctx_t *c, const lpj_kind_t *k, void *out, uint32_t *pre
             return syntax(c, "string key expected");
         if (parse_string(c, key, sizeof key - 1u, &n, &h, CLASS_ANY, NULL) < 0)
             return -1;
-        fi = n < sizeof key ? find_field(k, key, n) : -1;
+        fi = n < sizeof key ? find_field(k, key, n, hint) : -1;
+        if (fi >= 0)
+            hint = (unsigned)fi + 1u;
         if (fi >= 0) {
             if (*present & ((uint32_t)1u << fi))
                 return fail(c, LP_ERR_PROTO_DUPLICATE, kat, k->fields[fi].name, "duplicate key");
