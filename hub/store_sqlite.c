@@ -39,9 +39,9 @@ static const char *const SQL[Q_COUNT] = {
     [Q_REP_INS] = "INSERT OR IGNORE INTO report(dev,kind,ts_ms,boot,seq,payload) VALUES(?1,?2,?3,?4,?5,?6)",
     [Q_NB_BEFORE] = "SELECT max(ts_ms) FROM telemetry WHERE dev=?1 AND ts_ms<?2",
     [Q_NB_AFTER] = "SELECT min(ts_ms) FROM telemetry WHERE dev=?1 AND ts_ms>?2",
-    [Q_COUNTERS] = "SELECT ts_ms,import_mwh,export_mwh,epoch FROM telemetry INDEXED BY telemetry_ts "
+    [Q_COUNTERS] = "SELECT ts_ms,import_mwh,export_mwh,epoch FROM telemetry "
                    "WHERE dev=?1 AND ts_ms>=?2 AND ts_ms<=?3 ORDER BY ts_ms,boot,seq",
-    [Q_TEL_RANGE] = "SELECT ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli FROM telemetry INDEXED BY telemetry_ts "
+    [Q_TEL_RANGE] = "SELECT ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli FROM telemetry "
                     "WHERE dev=?1 AND ts_ms>=?2 AND ts_ms<=?3 ORDER BY ts_ms,boot,seq",
     [Q_EN_GET] = "SELECT imp,exp FROM energy_q WHERE k=(?1<<20)+?2",
     [Q_EN_PUT] = "INSERT OR REPLACE INTO energy_q(k,imp,exp) VALUES((?1<<20)+?2,?3,?4)",
@@ -52,12 +52,47 @@ static const char *const SQL[Q_COUNT] = {
     [Q_ST_PUT] = "INSERT OR REPLACE INTO stats(dev,res,t,s) VALUES(?1,?2,?3,?4)",
     [Q_ST_RANGE] = "SELECT t,s FROM stats WHERE dev=?1 AND res=?2 AND t>=?3 AND t<?4 ORDER BY t",
     [Q_GRID_RANGE] = "SELECT dev,ts_ms,frequency_uhz FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
-                     "UNION ALL SELECT t.dev,t.ts_ms,t.frequency_uhz FROM device d JOIN telemetry t INDEXED BY telemetry_ts "
+                     "UNION ALL SELECT t.dev,t.ts_ms,t.frequency_uhz FROM device d JOIN telemetry t "
                      "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL "
                      "AND NOT EXISTS(SELECT 1 FROM grid g WHERE g.dev=d.k AND g.ts_ms>=?1 AND g.ts_ms<?2)",
     [Q_META_GET] = "SELECT v FROM meta WHERE k=?1",
     [Q_META_SET] = "INSERT OR REPLACE INTO meta(k,v) VALUES(?1,?2)",
 };
+
+/* Layout of files written before (device_id, boot, seq, ts) became the report
+ * key (docs/protocol.md 5.2): telemetry keyed on (dev, boot, seq) with a second
+ * index on (dev, ts_ms); events unique on (dev, kind, boot, seq). Moved to the
+ * current layout on open, in the schema transaction. */
+static lp_status_t migrate(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    int old_tel = 0, old_rep = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='index' AND name IN ('telemetry_ts','report_seq')",
+                           -1, &s, NULL) != SQLITE_OK) return HUB_ERR_DB;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *n = (const char *)sqlite3_column_text(s, 0);
+        if (n && !strcmp(n, "telemetry_ts")) old_tel = 1;
+        if (n && !strcmp(n, "report_seq")) old_rep = 1;
+    }
+    sqlite3_finalize(s);
+    if (old_tel) {
+        fprintf(stderr, "lepower-hub: moving the telemetry table to the (device, ts, boot, seq) key...\n");
+        if (sqlite3_exec(db,
+                         "CREATE TABLE telemetry_v2(dev INTEGER NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                         " ts_ms INTEGER NOT NULL, power_mw INTEGER NOT NULL, voltage_mv INTEGER, current_ua INTEGER, frequency_uhz INTEGER,"
+                         " pf_milli INTEGER, import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+                         " PRIMARY KEY(dev,ts_ms,boot,seq)) WITHOUT ROWID;"
+                         "INSERT INTO telemetry_v2(dev,boot,seq,ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli,import_mwh,export_mwh,epoch)"
+                         " SELECT dev,boot,seq,ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli,import_mwh,export_mwh,epoch"
+                         " FROM telemetry ORDER BY dev,ts_ms,boot,seq;"
+                         "DROP TABLE telemetry;"
+                         "ALTER TABLE telemetry_v2 RENAME TO telemetry;", NULL, NULL, NULL) != SQLITE_OK)
+            return HUB_ERR_DB;
+        fprintf(stderr, "lepower-hub: telemetry table moved (%d rows)\n", sqlite3_changes(db));
+    }
+    if (old_rep && sqlite3_exec(db, "DROP INDEX report_seq;", NULL, NULL, NULL) != SQLITE_OK) return HUB_ERR_DB;
+    return LP_OK;
+}
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS device(k INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, name TEXT NOT NULL DEFAULT '',"
@@ -69,14 +104,13 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS telemetry(dev INTEGER NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
     " ts_ms INTEGER NOT NULL, power_mw INTEGER NOT NULL, voltage_mv INTEGER, current_ua INTEGER, frequency_uhz INTEGER,"
     " pf_milli INTEGER, import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, epoch INTEGER NOT NULL,"
-    " PRIMARY KEY(dev,boot,seq)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS telemetry_ts ON telemetry(dev,ts_ms);"
+    " PRIMARY KEY(dev,ts_ms,boot,seq)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS grid(dev INTEGER NOT NULL, ts_ms INTEGER NOT NULL, frequency_uhz INTEGER NOT NULL,"
     " PRIMARY KEY(dev,ts_ms)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS grid_time ON grid(ts_ms);"
     "CREATE TABLE IF NOT EXISTS report(dev INTEGER NOT NULL, kind TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
     " boot INTEGER, seq INTEGER, payload TEXT NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS report_seq ON report(dev,kind,boot,seq) WHERE seq IS NOT NULL;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS report_seq2 ON report(dev,kind,ts_ms,boot,seq) WHERE seq IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS report_time ON report(dev,ts_ms);"
     /* energy rollups: key = device << 20 | UTC day number (days up to year 4840); a
      * rowid table keeps each 1.5 KiB row inside one page */
@@ -156,6 +190,7 @@ lp_status_t hub_store_open(const char *path, int writer, hub_store_t **out)
     if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
                      "PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=8192;", NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(st->db, "BEGIN IMMEDIATE;", NULL, NULL, &err) != SQLITE_OK ||
+        (migrate(st->db) != LP_OK && (err = sqlite3_mprintf("migration: %s", sqlite3_errmsg(st->db)))) ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(st->db, "COMMIT;", NULL, NULL, &err) != SQLITE_OK) {
         fprintf(stderr, "lepower-hub: database schema: %s\n", err ? err : "?");

@@ -13,3 +13,4 @@ lepower-hub-feed_LDLIBS := -lmosquitto
 TOOL_TESTS += tests/hub/test_hub_ingest.sh
 TOOL_TESTS += tests/hub/test_hub_api.sh
 TOOL_TESTS += tests/hub/test_hub_crash.sh
+TOOL_TESTS += tests/hub/test_hub_store.sh
