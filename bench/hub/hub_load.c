@@ -13,6 +13,7 @@
  *       hub's storage interface (for the energy query timing). */
 #include <mosquitto.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,10 @@ static int run_sub(void)
         if (g_recv != last) { last = g_recv; idle_since = now_ms(); }
         else if (now_ms() - idle_since > 20000) break;
     }
-    printf("sub_messages %ld\nsub_last_ms %lld\n", (long)g_recv, (long long)g_last_ms);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+    printf("sub_messages %ld\nsub_last_ms %lld\nsub_cpu_ms %ld\n", (long)g_recv, (long long)g_last_ms, cpu_ms);
     mosquitto_disconnect(m);
     mosquitto_loop_stop(m, true);
     return g_recv == g_count ? 0 : 1;
