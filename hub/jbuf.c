@@ -159,7 +159,9 @@ int hub_parse_time(const char *s, int64_t *ms)
     }
     int y, mo, d, h = 0, mi = 0, se = 0, frac = 0;
     if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d)) return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+    static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap)) return -1; /* 2026-02-30 is no date */
     if (*p == 'T' || *p == 't' || *p == ' ') {
         p++;
         if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi)) return -1;

@@ -54,6 +54,10 @@ e=$(curl -s "$API/api/v1/energy?group=room&bucket=hour&from=$((t0 / 1000))&to=$(
 check "energy by room, Unix-second times: kitchen = 15.003 + 7.497 Wh" jqt '.series==[{"key":"kitchen","name":"kitchen","values":[22.5]}]' <<< "$e"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/energy?from=yesterday&to=1")
 check "energy with a bad time -> 400" [ "$code" = 400 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/energy?from=2026-02-29T00:00:00Z&to=2026-03-01T00:00:00Z")
+check "energy from 2026-02-29 (not a leap year) -> 400" [ "$code" = 400 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/energy?from=2028-02-29T00:00:00Z&to=2028-03-01T00:00:00Z&tz=UTC")
+check "energy from 2028-02-29 (leap year) -> 200" [ "$code" = 200 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/energy?from=0&to=1&tz=Mars/Base")
 check "energy with an unknown tz -> 400" [ "$code" = 400 ]
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/energy?from=0&to=1&tz=../../etc/passwd")
