@@ -175,6 +175,63 @@ static int gcmp(const void *a, const void *b)
 }
 static int dcmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 
+/* Rollup path: per device and step, the merged minute or hour statistics of
+ * its telemetry frequency (kept forever), for ranges the raw values no longer
+ * cover or that hold too many of them. */
+typedef struct { int64_t step; double mean, lo, hi; } gdev_t;
+typedef struct {
+    int64_t from_ms, step_ms, first; size_t n;
+    hub_stats_t *acc;         /* one device's steps */
+    gdev_t *p; size_t np, cap; int full;
+} groll_t;
+
+static int groll_cb(void *ctx, int64_t t_s, const hub_stats_t *s)
+{
+    groll_t *g = ctx;
+    int64_t i = fdiv(t_s * 1000, g->step_ms) - g->first;
+    if (i >= 0 && (size_t)i < g->n) hub_stats_merge(&g->acc[i], s);
+    return 0;
+}
+
+static lp_status_t grid_rollups(hub_store_t *st, int res, int64_t from, int64_t to, groll_t *g)
+{
+    hub_device_t *devs = NULL;
+    size_t nd = 0;
+    lp_status_t rs = hub_store_device_list(st, &devs, &nd);
+    if (rs != LP_OK) return rs;
+    g->acc = malloc(g->n * sizeof *g->acc);
+    if (!g->acc) { free(devs); return HUB_ERR_DB; }
+    for (size_t d = 0; d < nd && rs == LP_OK && !g->full; d++) {
+        if (!devs[d].has_telemetry) continue;
+        for (size_t i = 0; i < g->n; i++) hub_stats_clear(&g->acc[i]);
+        rs = hub_store_stats_range(st, devs[d].key, res, fdiv(from, 1000), fdiv(to - 1, 1000) + 1, groll_cb, g);
+        for (size_t i = 0; i < g->n && rs == LP_OK; i++) {
+            double m = hub_stats_mean(&g->acc[i], HUB_Q_FREQ);
+            if (!isfinite(m)) continue;
+            if (g->np == g->cap) {
+                if (g->cap >= 4000000) { g->full = 1; break; }
+                size_t nc = g->cap ? g->cap * 2 : 1024;
+                gdev_t *np = realloc(g->p, nc * sizeof *np);
+                if (!np) { g->full = 1; break; }
+                g->p = np;
+                g->cap = nc;
+            }
+            g->p[g->np++] = (gdev_t){ g->first + (int64_t)i, m, g->acc[i].q[HUB_Q_FREQ].min, g->acc[i].q[HUB_Q_FREQ].max };
+        }
+    }
+    free(g->acc);
+    g->acc = NULL;
+    free(devs);
+    return rs;
+}
+
+static int gdcmp(const void *a, const void *b)
+{
+    const gdev_t *x = a, *y = b;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return x->mean < y->mean ? -1 : x->mean > y->mean;
+}
+
 int api_grid(const api_req_t *r, api_resp_t *out)
 {
     grid_ctx_t g;
@@ -191,15 +248,56 @@ int api_grid(const api_req_t *r, api_resp_t *out)
     }
     if ((to - from) / (step * 1000) > MAX_POINTS) return api_error(out, 400, "too many steps: use a larger step or a shorter range");
     g.step_ms = step * 1000;
+    /* raw values (grid stream, else telemetry) for up to a day inside the grid
+     * retention; minute or hour rollups of the telemetry otherwise, or when the
+     * raw values are too many */
+    int res = step % 3600 == 0 ? 3600 : step % 60 == 0 ? 60 : 0;
+    int64_t raw_from = hub_now_ms() - (int64_t)r->h->cfg.grid_retention_days * 86400000LL;
+    int raw = !res || (from >= raw_from && to - from <= 86400000LL);
     hub_store_t *st = hub_pool_get(r->h->pool);
     if (!st) return api_error(out, 503, "database unavailable");
-    lp_status_t rs = hub_store_grid(st, from, to, grid_cb, &g);
+    lp_status_t rs = LP_OK;
+    if (raw) {
+        rs = hub_store_grid(st, from, to, grid_cb, &g);
+        if (rs == LP_OK && g.full && res) { free(g.p); memset(&g, 0, sizeof g); g.step_ms = step * 1000; raw = 0; }
+    }
+    groll_t gr;
+    memset(&gr, 0, sizeof gr);
+    if (!raw) {
+        gr.step_ms = step * 1000;
+        gr.first = fdiv(from, gr.step_ms);
+        gr.n = (size_t)(fdiv(to - 1, gr.step_ms) - gr.first + 1);
+        rs = grid_rollups(st, res, from, to, &gr);
+    }
     hub_pool_put(r->h->pool, st);
-    if (rs != LP_OK) { free(g.p); return api_error(out, 500, "database error"); }
-    if (g.full) { free(g.p); return api_error(out, 400, "range holds too many values: use a shorter range"); }
-    qsort(g.p, g.n, sizeof *g.p, gcmp);
+    if (rs != LP_OK) { free(g.p); free(gr.p); return api_error(out, 500, "database error"); }
+    if (g.full || gr.full) {
+        free(g.p); free(gr.p);
+        return api_error(out, 400, res ? "range holds too many values: use a larger step or a shorter range"
+                                       : "range holds too many values: use a step in whole minutes (rollups) or a shorter range");
+    }
     jbuf_t t, med, mn, mx, np;
     jb_init(&t); jb_init(&med); jb_init(&mn); jb_init(&mx); jb_init(&np);
+    if (!raw) {
+        qsort(gr.p, gr.np, sizeof *gr.p, gdcmp);
+        for (size_t i = 0, j; i < gr.np; i = j) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (j = i; j < gr.np && gr.p[j].step == gr.p[i].step; j++) {
+                if (gr.p[j].lo < lo) lo = gr.p[j].lo;
+                if (gr.p[j].hi > hi) hi = gr.p[j].hi;
+            }
+            size_t k = j - i;
+            double m = k % 2 ? gr.p[i + k / 2].mean : (gr.p[i + k / 2 - 1].mean + gr.p[i + k / 2].mean) / 2;
+            const char *sep = i == 0 ? "" : ",";
+            jb_raw(&t, sep); jb_time(&t, gr.p[i].step * gr.step_ms);
+            jb_raw(&med, sep); jb_num(&med, m, 6);
+            jb_raw(&mn, sep); jb_num(&mn, lo, 6);
+            jb_raw(&mx, sep); jb_num(&mx, hi, 6);
+            jb_fmt(&np, "%s%zu", sep, k);
+        }
+        free(gr.p);
+    }
+    if (raw) qsort(g.p, g.n, sizeof *g.p, gcmp);
     double *means = malloc((g.n + 1) * sizeof *means);
     size_t i = 0;
     int firstp = 1;
@@ -231,7 +329,8 @@ int api_grid(const api_req_t *r, api_resp_t *out)
         i = j;
     }
     jbuf_t *o = &out->body;
-    jb_fmt(o, "{\"unit\":\"Hz\",\"step\":%lld,\"from\":", (long long)step);
+    jb_fmt(o, "{\"unit\":\"Hz\",\"step\":%lld,\"source\":\"%s\",\"from\":", (long long)step,
+           raw ? "raw" : res == 3600 ? "1h" : "1m");
     jb_time(o, from); jb_raw(o, ",\"to\":"); jb_time(o, to);
     jb_raw(o, ",\"t\":["); if (t.s) jb_raw(o, t.s);
     jb_raw(o, "],\"median\":["); if (med.s) jb_raw(o, med.s);

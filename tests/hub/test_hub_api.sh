@@ -74,6 +74,14 @@ check "series CSV: header + 2 rows with exact values" \
 g=$(curl -s "$API/api/v1/grid?from=2026-03-28T23:00:00Z&to=2026-03-28T23:02:00Z&step=60")
 check "grid: median of plug means, min, max, plugs (a plug with a grid stream counts by it, others by telemetry)" \
     jqt '.t==["2026-03-28T23:00:00Z","2026-03-28T23:01:00Z"] and .plugs==[2,1] and .min==[49.98,50] and .max==[50.02,50] and .median==[50,50]' <<< "$g"
+g=$(curl -s "$API/api/v1/grid?from=2026-03-28T00:00:00Z&to=2026-03-30T00:00:00Z&step=3600")
+check "grid over two days: hour rollups of the telemetry (median of 50 and 49.99 Hz)" \
+    jqt '.source=="1h" and .t==["2026-03-28T23:00:00Z"] and .plugs==[2] and .median==[49.995] and .min==[49.99] and .max==[50]' <<< "$g"
+g=$(curl -s "$API/api/v1/grid?from=2026-03-28T00:00:00Z&to=2026-03-30T00:00:00Z&step=60")
+check "grid over two days, 1 min steps: minute rollups, 10 minutes of 2 plugs" \
+    jqt '.source=="1m" and (.t|length)==10 and .t[0]=="2026-03-28T23:00:00Z" and (.plugs|unique)==[2] and (.median|unique)==[49.995]' <<< "$g"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/grid?from=2026-03-28T00:00:00Z&to=2026-03-30T00:00:00Z&step=61")
+check "grid over two days with a step that is no whole minute: raw values (200)" [ "$code" = 200 ]
 
 # ---- settings kept across restarts ----
 r=$(curl -s -X PUT -d '{"price_per_kwh":0.2516,"currency":"EUR"}' "$API/api/v1/settings")
