@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "jbody.h"
 
@@ -411,6 +412,16 @@ static enum MHD_Result live_start(hub_t *h, struct MHD_Connection *con)
 /* ---- routing ---- */
 typedef struct { char *body; size_t len; int too_large; } conn_state_t;
 
+/* Counts Content-Length headers: a request with two is ambiguous about where
+ * its body ends (RFC 9112 6.3: an invalid length is unrecoverable), so it is
+ * answered 400 and the connection closed rather than read one way. */
+static enum MHD_Result count_cl(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind; (void)value;
+    if (key && !strcasecmp(key, "Content-Length")) (*(int *)cls)++;
+    return MHD_YES;
+}
+
 static int route(api_req_t *r, const char *url, api_resp_t *out, int *is_live)
 {
     const char *m = r->method;
@@ -460,6 +471,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
     hub_t *h = cls;
     conn_state_t *cs = *con_cls;
     if (!cs) {
+        int ncl = 0;
+        MHD_get_connection_values(con, MHD_HEADER_KIND, count_cl, &ncl);
+        if (ncl > 1) {
+            static const char msg[] = "{\"error\":\"more than one Content-Length header\"}";
+            struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof msg - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+            if (!resp) return MHD_NO;
+            MHD_add_response_header(resp, "Content-Type", "application/json");
+            MHD_add_response_header(resp, "Connection", "close");
+            enum MHD_Result ret = MHD_queue_response(con, 400, resp);
+            MHD_destroy_response(resp);
+            return ret;
+        }
         cs = calloc(1, sizeof *cs);
         if (!cs) return MHD_NO;
         *con_cls = cs;

@@ -83,6 +83,16 @@ check "grid over two days, 1 min steps: minute rollups, 10 minutes of 2 plugs" \
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/grid?from=2026-03-28T00:00:00Z&to=2026-03-30T00:00:00Z&step=61")
 check "grid over two days with a step that is no whole minute: raw values (200)" [ "$code" = 200 ]
 
+# ---- request framing ----
+resp=$(python3 - "$HTTP_PORT" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(b"PUT /api/v1/settings HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 30\r\n\r\n{}")
+print(s.recv(4096).decode(errors="replace").split("\r\n")[0])
+EOF
+)
+check "two Content-Length headers -> 400 ($resp)" grep -q "^HTTP/1.1 400" <<< "$resp"
+
 # ---- settings kept across restarts ----
 r=$(curl -s -X PUT -d '{"price_per_kwh":0.2516,"currency":"EUR"}' "$API/api/v1/settings")
 check "PUT settings" jqt '.price_per_kwh==0.2516 and .currency=="EUR"' <<< "$r"
