@@ -152,7 +152,7 @@ static int device_patch(const api_req_t *r, api_resp_t *out)
         if (dst) {
             if (m->type != JB_STRING || !text_ok(m->text)) {
                 char msg[160];
-                snprintf(msg, sizeof msg, "%s must be a string of at most %d characters without control characters", m->key, HUB_TEXT_MAX);
+                snprintf(msg, sizeof msg, "%s must be a string of at most %d bytes of UTF-8 without control characters", m->key, HUB_TEXT_MAX);
                 return api_error(out, 400, msg);
             }
             *dst = m->text;
@@ -245,7 +245,7 @@ static lp_status_t do_settings(hub_store_t *st, void *ctx)
     jbuf_t j;
     jb_init(&j);
     jb_raw(&j, "{\"price_per_kwh\":");
-    if (price && price->type == JB_NUMBER) jb_raw(&j, price->text); else jb_raw(&j, "null");
+    if (price && price->type == JB_NUMBER) jb_fmt(&j, "%.10g", price->number); else jb_raw(&j, "null");
     jb_raw(&j, ",\"currency\":");
     jb_str(&j, cur_m && cur_m->type == JB_STRING ? cur_m->text : "EUR");
     jb_raw(&j, "}");
@@ -267,7 +267,7 @@ static int settings_put(const api_req_t *r, api_resp_t *out)
                 return api_error(out, 400, "price_per_kwh must be a number >= 0 or null");
         } else if (!strcmp(m->key, "currency")) {
             if (m->type != JB_STRING || strlen(m->text) < 1 || strlen(m->text) > 8 || !text_ok(m->text))
-                return api_error(out, 400, "currency must be a string of 1..8 characters");
+                return api_error(out, 400, "currency must be a string of 1..8 bytes of UTF-8");
         } else {
             char msg[160];
             snprintf(msg, sizeof msg, "unknown setting '%.40s' (price_per_kwh, currency)", m->key);

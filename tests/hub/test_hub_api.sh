@@ -98,6 +98,8 @@ r=$(curl -s -X PUT -d '{"price_per_kwh":0.2516,"currency":"EUR"}' "$API/api/v1/s
 check "PUT settings" jqt '.price_per_kwh==0.2516 and .currency=="EUR"' <<< "$r"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -d '{"price_per_kwh":-1}' "$API/api/v1/settings")
 check "PUT settings with a negative price -> 400" [ "$code" = 400 ]
+r=$(curl -s -X PUT -d '{"price_per_kwh":2.516e-1}' "$API/api/v1/settings")
+check "PUT settings: the price is stored as a number (2.516e-1 -> 0.2516)" grep -q '"price_per_kwh":0.2516,' <<< "$r"
 
 # ---- commands ----
 "$FEED" --broker 127.0.0.1:$MQ_PORT --id plug-1-sim --ack plug-1 &
