@@ -1,4 +1,4 @@
-/* Unit tests: the message journal (append, read, torn tail, reset, mapped chunks, CRC). */
+/* Unit tests: the message journal (append, read, torn tail, reset, mapped chunks, CRC, no space). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,6 +220,38 @@ static void test_chunks_and_crc(void **state)
     free(buf);
 }
 
+/* A file that cannot grow (full disk; here a file-size limit) makes an append
+ * fail with HUB_ERR_IO before anything is mapped: no SIGBUS, the journal keeps
+ * its records, and appends work again once space returns. */
+static void test_no_space(void **state)
+{
+    (void)state;
+    hub_journal_t *j;
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(hub_journal_open(path, &j), LP_OK);
+    assert_int_equal(hub_journal_append(j, 1, "a", 1, "first", 5), LP_OK);
+    uint64_t end = hub_journal_end(j);
+    hub_journal_close(j);
+    /* reopen with a limit below the next chunk: nothing is mapped yet */
+    lim = old;
+    lim.rlim_cur = 1u << 20;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    assert_int_equal(hub_journal_open(path, &j), LP_OK);
+    assert_int_equal(hub_journal_append(j, 2, "b", 1, "second", 6), HUB_ERR_IO);
+    assert_int_equal(hub_journal_end(j), end);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(hub_journal_append(j, 3, "c", 1, "third", 5), LP_OK);
+    uint64_t pos = 0;
+    got_t g = { 0 };
+    assert_int_equal(hub_journal_read(j, &pos, 100, collect, &g), LP_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.payloads[0], "first");
+    assert_string_equal(g.payloads[1], "third");
+    hub_journal_close(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrupt_tail_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chunks_and_crc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_space, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
