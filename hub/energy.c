@@ -67,7 +67,7 @@ double hub_stats_weight(int64_t prev_ts_ms, int64_t ts_ms)
 void hub_stats_clear(hub_stats_t *st)
 {
     st->n = 0; st->w_ms = 0;
-    for (int q = 0; q < HUB_NQ; q++) { st->q[q].min = INFINITY; st->q[q].max = -INFINITY; st->q[q].wsum = 0; }
+    for (int q = 0; q < HUB_NQ; q++) { st->q[q].min = INFINITY; st->q[q].max = -INFINITY; st->q[q].wsum = 0; st->q[q].w_ms = 0; }
 }
 
 void hub_stats_add(hub_stats_t *st, const double v[HUB_NQ], double w_ms)
@@ -75,10 +75,11 @@ void hub_stats_add(hub_stats_t *st, const double v[HUB_NQ], double w_ms)
     st->n++;
     st->w_ms += w_ms;
     for (int q = 0; q < HUB_NQ; q++) {
-        if (isnan(v[q])) continue; /* quantity not reported: its mean uses the others' weight */
+        if (isnan(v[q])) continue; /* quantity not reported: no part in its mean */
         if (v[q] < st->q[q].min) st->q[q].min = v[q];
         if (v[q] > st->q[q].max) st->q[q].max = v[q];
         st->q[q].wsum += v[q] * w_ms;
+        st->q[q].w_ms += w_ms;
     }
 }
 
@@ -91,11 +92,12 @@ void hub_stats_merge(hub_stats_t *a, const hub_stats_t *b)
         if (b->q[q].min < a->q[q].min) a->q[q].min = b->q[q].min;
         if (b->q[q].max > a->q[q].max) a->q[q].max = b->q[q].max;
         a->q[q].wsum += b->q[q].wsum;
+        a->q[q].w_ms += b->q[q].w_ms;
     }
 }
 
 double hub_stats_mean(const hub_stats_t *st, int q)
 {
-    if (st->n == 0 || st->w_ms <= 0) return NAN;
-    return st->q[q].wsum / st->w_ms;
+    if (st->n == 0 || st->q[q].w_ms <= 0) return NAN;
+    return st->q[q].wsum / st->q[q].w_ms;
 }

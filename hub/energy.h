@@ -62,6 +62,7 @@ void hub_energy_distribute(const hub_counter_t *s, size_t n,
 /** Running min / time-weighted mean / max of one quantity. */
 typedef struct {
     double min, max, wsum; /**< wsum = sum of value * weight_ms */
+    double w_ms;           /**< weight of the reports that carried this quantity, ms */
 } hub_stat_t;
 
 /** Statistics of telemetry over one slot (a rollup row). */
@@ -88,7 +89,7 @@ void hub_stats_clear(hub_stats_t *st);
 void hub_stats_add(hub_stats_t *st, const double v[HUB_NQ], double w_ms);
 /** @brief Merge @p b into @p a. */
 void hub_stats_merge(hub_stats_t *a, const hub_stats_t *b);
-/** @brief Time-weighted mean of quantity @p q (NaN when empty). */
+/** @brief Time-weighted mean of quantity @p q over the reports that carried it (NaN when none did). */
 double hub_stats_mean(const hub_stats_t *st, int q);
 
 #endif

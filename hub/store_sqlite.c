@@ -568,6 +568,25 @@ lp_status_t hub_store_energy_range(hub_store_t *st, int64_t key, int res_s, int6
     return rc == SQLITE_DONE ? LP_OK : dberr(st, "energy range");
 }
 
+/* Rollup rows written before each quantity had its own weight (136 bytes): a
+ * quantity present in the slot gets the slot's whole weight, as then. */
+typedef struct { int64_t n; double w_ms; struct { double min, max, wsum; } q[HUB_NQ]; } stats_v1_t;
+
+static int stats_from_blob(const void *b, int len, hub_stats_t *out)
+{
+    if (len == (int)sizeof *out) { memcpy(out, b, sizeof *out); return 1; }
+    if (len != (int)sizeof(stats_v1_t)) return 0;
+    stats_v1_t v;
+    memcpy(&v, b, sizeof v);
+    out->n = v.n;
+    out->w_ms = v.w_ms;
+    for (int q = 0; q < HUB_NQ; q++) {
+        out->q[q].min = v.q[q].min; out->q[q].max = v.q[q].max; out->q[q].wsum = v.q[q].wsum;
+        out->q[q].w_ms = v.q[q].min <= v.q[q].max ? v.w_ms : 0;
+    }
+    return 1;
+}
+
 lp_status_t hub_store_stats_get(hub_store_t *st, int64_t key, int res_s, int64_t t_s, hub_stats_t *out, int *found)
 {
     if (!st || !out || !found) return LP_ERR_NULL;
@@ -579,10 +598,7 @@ lp_status_t hub_store_stats_get(hub_store_t *st, int64_t key, int res_s, int64_t
     int rc = sqlite3_step(s);
     hub_stats_clear(out);
     *found = 0;
-    if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) == sizeof *out) {
-        memcpy(out, sqlite3_column_blob(s, 0), sizeof *out);
-        *found = 1;
-    }
+    if (rc == SQLITE_ROW && stats_from_blob(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0), out)) *found = 1;
     sqlite3_reset(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? LP_OK : dberr(st, "stats get");
 }
@@ -613,8 +629,7 @@ lp_status_t hub_store_stats_range(hub_store_t *st, int64_t key, int res_s, int64
     int rc;
     hub_stats_t v;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((size_t)sqlite3_column_bytes(s, 1) != sizeof v) continue;
-        memcpy(&v, sqlite3_column_blob(s, 1), sizeof v);
+        if (!stats_from_blob(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), &v)) continue;
         if (cb(ctx, sqlite3_column_int64(s, 0), &v)) { rc = SQLITE_DONE; break; }
     }
     sqlite3_reset(s);

@@ -132,6 +132,25 @@ static void test_stats(void **state)
     assert_true(fabs(hub_stats_mean(&st2, HUB_Q_CURRENT) - 1.25) < EPS);
 }
 
+/* A quantity left out of some reports: its mean is over the reports that
+ * carried it (230 V, 50 Hz), not diluted by the others' weight. */
+static void test_stats_missing_quantity(void **state)
+{
+    (void)state;
+    hub_stats_t a, b;
+    hub_stats_clear(&a);
+    hub_stats_clear(&b);
+    for (int i = 0; i < 6; i++) {
+        double v[HUB_NQ] = { 100.0 + i, i % 2 ? NAN : 230.0, NAN, i % 2 ? NAN : 50.0, NAN };
+        hub_stats_add(i < 3 ? &a : &b, v, 10000.0);
+    }
+    hub_stats_merge(&a, &b);
+    assert_true(fabs(hub_stats_mean(&a, HUB_Q_VOLTAGE) - 230.0) < 1e-12);
+    assert_true(fabs(hub_stats_mean(&a, HUB_Q_FREQ) - 50.0) < 1e-12);
+    assert_true(fabs(hub_stats_mean(&a, HUB_Q_POWER) - 102.5) < 1e-12);
+    assert_true(isnan(hub_stats_mean(&a, HUB_Q_CURRENT)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order_same_result),
         cmocka_unit_test(test_partial_window_and_export),
         cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_stats_missing_quantity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
