@@ -10,43 +10,48 @@
 #define DAY_MS 86400000LL
 #define MAX_BUCKETS 20000
 
+typedef struct buckets buckets_t;
+
 typedef struct {
     int64_t slot_ms;   /* 15 min, or 1 h when every boundary is a whole UTC hour */
     int per_day;       /* slots per day */
     int64_t q0;        /* first slot index (slots since the epoch) */
     size_t n;
-    int32_t *bucket;   /* per slot: the bucket it falls in, -1 outside [from, to) */
-    double *w;         /* per slot: its share inside [from, to) (1 except at the ends) */
+    const buckets_t *b;
+    size_t bi;         /* bucket cursor: rows of one device arrive in time order */
     double *acc_i, *acc_e; /* per bucket, Wh */
 } slots_t;
 
 static int64_t fdiv(int64_t a, int64_t b) { int64_t q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q; }
 
-/* Rows arrive day by day: add each slot into its bucket. */
-static int fill_cb(void *ctx, int64_t day, const void *imp, const void *exp)
-{
-    slots_t *s = ctx;
-    int64_t i0 = day * s->per_day - s->q0, k0 = 0, k1 = s->per_day;
-    if (i0 < 0) k0 = -i0;
-    if (i0 + k1 > (int64_t)s->n) k1 = (int64_t)s->n - i0;
-    const char *pi = imp, *pe = exp;
-    for (int64_t k = k0; k < k1; k++) {
-        int32_t bk = s->bucket[i0 + k];
-        if (bk < 0) continue;
-        double v, w = s->w[i0 + k];
-        if (pi) { memcpy(&v, pi + k * (int64_t)sizeof v, sizeof v); s->acc_i[bk] += v * w; }
-        if (pe) { memcpy(&v, pe + k * (int64_t)sizeof v, sizeof v); s->acc_e[bk] += v * w; }
-    }
-    return 0;
-}
-
-typedef struct {
+struct buckets {
     const hub_tz_t *tz;
     hub_bucket_t unit;
     int64_t from_ms, to_ms;
     size_t nb;
     int64_t *start_s;   /* nb + 1 boundaries (UTC s) */
-} buckets_t;
+};
+
+/* Rows arrive day by day, in time order: add each slot into its bucket. Every
+ * modern zone's boundaries are quarter hours in UTC; a slot cut by from or to
+ * counts in part. No per-slot table: a request's memory is per bucket only. */
+static int fill_cb(void *ctx, int64_t day, const void *imp, const void *exp)
+{
+    slots_t *s = ctx;
+    const buckets_t *b = s->b;
+    const char *pi = imp, *pe = exp;
+    for (int k = 0; k < s->per_day; k++) {
+        int64_t t0 = (day * s->per_day + k) * s->slot_ms, t1 = t0 + s->slot_ms;
+        int64_t a = t0 > b->from_ms ? t0 : b->from_ms, e = t1 < b->to_ms ? t1 : b->to_ms;
+        if (e <= a) continue;
+        while (s->bi + 1 < b->nb && b->start_s[s->bi + 1] * 1000 <= a) s->bi++;
+        if (b->nb == 0 || b->start_s[s->bi] * 1000 > a) continue;
+        double v, w = (double)(e - a) / (double)s->slot_ms;
+        if (pi) { memcpy(&v, pi + k * (int64_t)sizeof v, sizeof v); s->acc_i[s->bi] += v * w; }
+        if (pe) { memcpy(&v, pe + k * (int64_t)sizeof v, sizeof v); s->acc_e[s->bi] += v * w; }
+    }
+    return 0;
+}
 
 static int make_buckets(buckets_t *b, api_resp_t *out)
 {
@@ -72,24 +77,6 @@ static int make_buckets(buckets_t *b, api_resp_t *out)
 
 typedef enum { K_IMPORT, K_EXPORT, K_NET } ekind_t;
 
-/* Slot -> bucket map and shares, once per request. Every modern zone's
- * boundaries are quarter hours in UTC; a slot cut by from or to counts in part. */
-static void map_slots(slots_t *s, const buckets_t *b)
-{
-    size_t bi = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        int64_t t0 = (s->q0 + (int64_t)i) * s->slot_ms, t1 = t0 + s->slot_ms;
-        int64_t a = t0 > b->from_ms ? t0 : b->from_ms, e = t1 < b->to_ms ? t1 : b->to_ms;
-        s->bucket[i] = -1;
-        s->w[i] = 0;
-        if (e <= a) continue;
-        while (bi + 1 < b->nb && b->start_s[bi + 1] * 1000 <= a) bi++;
-        if (b->nb == 0 || b->start_s[bi] * 1000 > a) continue;
-        s->bucket[i] = (int32_t)bi;
-        s->w[i] = (double)(e - a) / (double)s->slot_ms;
-    }
-}
-
 /* Per-device bucket values (NaN = null). */
 static lp_status_t device_values(hub_store_t *st, const hub_device_t *d, const buckets_t *b, ekind_t kind, double *vals,
                                  slots_t *s)
@@ -98,6 +85,8 @@ static lp_status_t device_values(hub_store_t *st, const hub_device_t *d, const b
     if (!d->has_telemetry || d->first_ms < 0) return LP_OK;
     memset(s->acc_i, 0, b->nb * sizeof *s->acc_i);
     memset(s->acc_e, 0, b->nb * sizeof *s->acc_e);
+    s->b = b;
+    s->bi = 0;
     int64_t dfrom = fdiv(s->q0, s->per_day), dto = fdiv(s->q0 + (int64_t)s->n, s->per_day) + 1;
     int want = kind == K_IMPORT ? 1 : kind == K_EXPORT ? 2 : 3;
     lp_status_t r = hub_store_energy_range(st, d->key, (int)(s->slot_ms / 1000), dfrom, dto, want, fill_cb, s);
@@ -134,16 +123,13 @@ static int grouped(const api_req_t *r, api_resp_t *out, buckets_t *b, int group,
     s.per_day = hourly ? 24 : HUB_SLOTS_PER_DAY;
     s.q0 = fdiv(b->from_ms, s.slot_ms);
     s.n = (size_t)(fdiv(b->to_ms - 1, s.slot_ms) - s.q0 + 1);
-    s.bucket = malloc(s.n * sizeof *s.bucket);
-    s.w = malloc(s.n * sizeof *s.w);
     s.acc_i = calloc(b->nb + 1, sizeof *s.acc_i);
     s.acc_e = calloc(b->nb + 1, sizeof *s.acc_e);
     double *vals = calloc(b->nb + 1, sizeof *vals);
     series_t *ser = calloc(nd + 1, sizeof *ser);
     size_t nser = 0;
     int rc = 0;
-    if (!s.bucket || !s.w || !s.acc_i || !s.acc_e || !vals || !ser) { rc = -1; api_error(out, 500, "out of memory"); goto done; }
-    map_slots(&s, b);
+    if (!s.acc_i || !s.acc_e || !vals || !ser) { rc = -1; api_error(out, 500, "out of memory"); goto done; }
     if (group == 2) { /* total */
         strcpy(ser[0].key, "total");
         strcpy(ser[0].name, "Total");
@@ -178,7 +164,7 @@ static int grouped(const api_req_t *r, api_resp_t *out, buckets_t *b, int group,
     }
 done:
     hub_pool_put(r->h->pool, st);
-    free(devs); free(s.bucket); free(s.w); free(s.acc_i); free(s.acc_e); free(vals);
+    free(devs); free(s.acc_i); free(s.acc_e); free(vals);
     if (rc != 0) {
         for (size_t i = 0; i < nser; i++) free(ser[i].vals);
         free(ser);

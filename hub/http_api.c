@@ -45,10 +45,12 @@ int api_range(const api_req_t *r, api_resp_t *out, int64_t *from_ms, int64_t *to
     return 0;
 }
 
-/* zones are immutable once loaded; keep them for the life of the process */
+/* Zones are immutable once loaded; each is kept for the life of the process.
+ * The cache grows with every distinct valid name: bounded by the zone files on
+ * the machine (~1 800 names with the posix/ and right/ copies, ~3 KB each). */
 static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
-static hub_tz_t *tz_cache[64];
-static size_t tz_n;
+static hub_tz_t **tz_cache;
+static size_t tz_n, tz_cap;
 
 const hub_tz_t *api_tz(const api_req_t *r, api_resp_t *out)
 {
@@ -59,10 +61,18 @@ const hub_tz_t *api_tz(const api_req_t *r, api_resp_t *out)
         if (!strcmp(hub_tz_name(tz_cache[i]), name)) { pthread_mutex_unlock(&tz_mu); return tz_cache[i]; }
     hub_tz_t *tz = NULL;
     lp_status_t st = hub_tz_load(name, &tz);
-    if (st == LP_OK && tz_n < sizeof tz_cache / sizeof tz_cache[0]) tz_cache[tz_n++] = tz;
+    if (st == LP_OK && tz_n == tz_cap) {
+        size_t nc = tz_cap ? tz_cap * 2 : 64;
+        hub_tz_t **nt = realloc(tz_cache, nc * sizeof *nt);
+        if (nt) { tz_cache = nt; tz_cap = nc; }
+    }
+    int oom = 0;
+    if (st == LP_OK && tz_n < tz_cap) tz_cache[tz_n++] = tz;
+    else if (st == LP_OK) { hub_tz_free(tz); oom = 1; }
     pthread_mutex_unlock(&tz_mu);
+    if (oom) { api_error(out, 503, "out of memory"); return NULL; }
     if (st != LP_OK) { api_error(out, 400, "tz: unknown IANA time zone"); return NULL; }
-    return tz; /* beyond the cache size: leaked once per request, bounded by the 64 cached */
+    return tz;
 }
 
 /* ---- devices ---- */
