@@ -11,41 +11,73 @@
 
 static int hexv(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; }
 
+/* Reads \uXXXX at s[i] (the 'u'); returns the value or -1. */
+static long u4(const char *s, size_t n, size_t i)
+{
+    if (i + 4 >= n) return -1;
+    long cp = 0;
+    for (size_t k = 1; k <= 4; k++) { int v = hexv(s[i + k]); if (v < 0) return -1; cp = cp * 16 + v; }
+    return cp;
+}
+
+/* Unescapes a JSON string body into UTF-8. Rejects invalid UTF-8 (overlong,
+ * surrogates, beyond U+10FFFF, truncated), lone surrogate escapes, and control
+ * characters (C0, DEL, C1: they would corrupt a name on a screen or in a log). */
 static int unescape(const char *s, size_t n, char *out, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = (unsigned char)s[i];
-        if (c < 0x20) return -1;
+        unsigned long cp;
         if (c == '\\') {
             if (++i >= n) return -1;
-            char e = s[i];
-            unsigned cp;
-            switch (e) {
+            switch (s[i]) {
             case '"': cp = '"'; break; case '\\': cp = '\\'; break; case '/': cp = '/'; break;
             case 'b': cp = '\b'; break; case 'f': cp = '\f'; break; case 'n': cp = '\n'; break;
             case 'r': cp = '\r'; break; case 't': cp = '\t'; break;
-            case 'u':
-                if (i + 4 >= n) return -1;
-                cp = 0;
-                for (int k = 1; k <= 4; k++) { int v = hexv(s[i + (size_t)k]); if (v < 0) return -1; cp = cp * 16 + (unsigned)v; }
+            case 'u': {
+                long u = u4(s, n, i);
+                if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF)) return -1;
                 i += 4;
-                if (cp >= 0xD800 && cp <= 0xDFFF) return -1; /* surrogates not accepted here */
-                if (cp < 0x20) return -1; /* control characters (\u0000 would cut the text) */
+                if (u >= 0xD800 && u <= 0xDBFF) { /* a surrogate pair: one code point */
+                    if (i + 2 >= n || s[i + 1] != '\\' || s[i + 2] != 'u') return -1;
+                    long lo = u4(s, n, i + 2);
+                    if (lo < 0xDC00 || lo > 0xDFFF) return -1;
+                    i += 6;
+                    u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                cp = (unsigned long)u;
                 break;
+            }
             default: return -1;
             }
-            char buf[3]; size_t k = 0;
-            if (cp < 0x80) buf[k++] = (char)cp;
-            else if (cp < 0x800) { buf[k++] = (char)(0xC0 | (cp >> 6)); buf[k++] = (char)(0x80 | (cp & 0x3F)); }
-            else { buf[k++] = (char)(0xE0 | (cp >> 12)); buf[k++] = (char)(0x80 | ((cp >> 6) & 0x3F)); buf[k++] = (char)(0x80 | (cp & 0x3F)); }
-            if (o + k >= cap) return -1;
-            memcpy(out + o, buf, k);
-            o += k;
+        } else if (c < 0x80) {
+            cp = c;
         } else {
-            if (o + 1 >= cap) return -1;
-            out[o++] = (char)c;
+            size_t need;
+            unsigned long min;
+            if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; min = 0x80; }
+            else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; min = 0x800; }
+            else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; min = 0x10000; }
+            else return -1;
+            if (i + need >= n) return -1;
+            for (size_t k = 1; k <= need; k++) {
+                unsigned t = (unsigned char)s[i + k];
+                if ((t & 0xC0) != 0x80) return -1;
+                cp = (cp << 6) | (t & 0x3F);
+            }
+            if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+            i += need;
         }
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) return -1;
+        char buf[4]; size_t k = 0;
+        if (cp < 0x80) buf[k++] = (char)cp;
+        else if (cp < 0x800) { buf[k++] = (char)(0xC0 | (cp >> 6)); buf[k++] = (char)(0x80 | (cp & 0x3F)); }
+        else if (cp < 0x10000) { buf[k++] = (char)(0xE0 | (cp >> 12)); buf[k++] = (char)(0x80 | ((cp >> 6) & 0x3F)); buf[k++] = (char)(0x80 | (cp & 0x3F)); }
+        else { buf[k++] = (char)(0xF0 | (cp >> 18)); buf[k++] = (char)(0x80 | ((cp >> 12) & 0x3F)); buf[k++] = (char)(0x80 | ((cp >> 6) & 0x3F)); buf[k++] = (char)(0x80 | (cp & 0x3F)); }
+        if (o + k >= cap) return -1;
+        memcpy(out + o, buf, k);
+        o += k;
     }
     out[o] = 0;
     return 0;
@@ -78,7 +110,7 @@ int jbody_parse(const char *s, size_t len, jbody_t *out, const char **err)
         if (v->type == JSMN_OBJECT || v->type == JSMN_ARRAY) { *err = "nested values are not accepted"; return -1; }
         if (v->type == JSMN_STRING) {
             m->type = JB_STRING;
-            if (unescape(vs, vn, m->text, sizeof m->text)) { *err = "string too long or badly escaped"; return -1; }
+            if (unescape(vs, vn, m->text, sizeof m->text)) { *err = "string too long, badly escaped, not UTF-8, or with control characters"; return -1; }
         } else if (vn == 4 && !memcmp(vs, "true", 4)) m->type = JB_TRUE;
         else if (vn == 5 && !memcmp(vs, "false", 5)) m->type = JB_FALSE;
         else if (vn == 4 && !memcmp(vs, "null", 4)) m->type = JB_NULL;

@@ -44,6 +44,13 @@ code=$(curl -s -o "$TMP/o" -w '%{http_code}' -X PATCH -d '{"critical":"yes"}' "$
 check "PATCH critical not boolean -> 400" [ "$code" = 400 ]
 code=$(curl -s -o "$TMP/o" -w '%{http_code}' -X PATCH -d '{"name":' "$API/api/v1/devices/plug-1")
 check "PATCH invalid JSON -> 400" [ "$code" = 400 ]
+for body in '{"name":"ab\xe2\x82"}' '{"name":"\xc0\xaf"}' '{"name":"\xed\xa0\x80"}' '{"name":"a\\u0085b"}' '{"name":"\\ud83d"}'; do
+    code=$(printf "$body" | curl -s -o /dev/null -w '%{http_code}' -X PATCH --data-binary @- "$API/api/v1/devices/plug-2")
+    check "PATCH name $body (invalid UTF-8, lone surrogate or C1 control) -> 400" [ "$code" = 400 ]
+done
+r=$(printf '{"room":"K\\u00fcche \\ud83d\\ude00"}' | curl -s -X PATCH --data-binary @- "$API/api/v1/devices/plug-2")
+check "PATCH room with escapes and a surrogate pair -> stored as UTF-8" jqt '.room=="Küche 😀"' <<< "$r"
+curl -s -X PATCH -d '{"room":"kitchen"}' "$API/api/v1/devices/plug-2" > /dev/null
 code=$(curl -s -o "$TMP/o" -w '%{http_code}' "$API/api/v1/devices/nope")
 check "GET unknown device -> 404 {error}" bash -c "[ $code = 404 ] && jq -e .error '$TMP/o' >/dev/null"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/api/v1/devices/NOT_AN_ID")
