@@ -14,6 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#define JSMN_STATIC
+#include <jsmn.h>
+
 #include "decode.h"
 #include "jbuf.h"
 
@@ -302,16 +305,32 @@ static void live_telemetry(hub_writer_t *w, const char *dev, const lp_proto_tele
 
 static void live_raw(hub_writer_t *w, const char *name, const char *dev, const char *payload, size_t len)
 {
-    /* the payload is a valid JSON object: insert "device" as its first member */
+    /* the payload is a valid JSON object: "device" first, then its members in
+     * order, except a "device" of its own (a device must not name another) */
+    jsmn_parser p;
+    jsmn_init(&p);
+    int nt = jsmn_parse(&p, payload, len, NULL, 0);
+    if (nt < 1) return;
+    jsmntok_t *t = malloc((size_t)nt * sizeof *t);
+    if (!t) return;
+    jsmn_init(&p);
+    if (jsmn_parse(&p, payload, len, t, (unsigned)nt) != nt || t[0].type != JSMN_OBJECT) { free(t); return; }
     jbuf_t b;
     jb_init(&b);
     jb_raw(&b, "{\"device\":"); jb_str(&b, dev);
-    size_t i = 0;
-    while (i < len && payload[i] != '{') i++;
-    size_t j = i + 1;
-    while (j < len && (payload[j] == ' ' || payload[j] == '\t' || payload[j] == '\r' || payload[j] == '\n')) j++;
-    if (j < len && payload[j] != '}') jb_raw(&b, ",");
-    if (i < len) jb_rawn(&b, payload + i + 1, len - i - 1);
+    for (int i = 1; i < nt;) {
+        const jsmntok_t *k = &t[i], *v = &t[i + 1];
+        int skip = k->end - k->start == 6 && !memcmp(payload + k->start, "device", 6);
+        if (!skip) {
+            jb_raw(&b, ",");
+            jb_rawn(&b, payload + k->start - 1, (size_t)(v->end - k->start + 1) + (v->type == JSMN_STRING ? 1u : 0u));
+        }
+        /* next member: the first token that starts after this value */
+        int end = v->end;
+        for (i += 2; i < nt && t[i].start < end; i++) {}
+    }
+    jb_raw(&b, "}");
+    free(t);
     /* newlines would end the SSE data line */
     for (size_t k = 0; k < b.len; k++) if (b.s[k] == '\n' || b.s[k] == '\r') b.s[k] = ' ';
     ev_add(w, name, &b);

@@ -176,7 +176,7 @@
       let t;
       try { t = JSON.parse(ev.data); } catch (e) { return; }
       const d = S.devices.get(t.device);
-      if (d && typeof t.online === 'boolean') d.online = t.online;
+      if (d && (t.state === 'online' || t.state === 'offline')) d.online = t.state === 'online';
       if (S.view && S.view.onStatus) S.view.onStatus(t, d);
     });
   }
