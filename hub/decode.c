@@ -48,5 +48,10 @@ lp_status_t hub_decode(const char *topic, size_t tlen, const char *payload, size
         if (ts < HUB_MIN_TS_MS) { *reason = "ts_before_2000"; return HUB_ERR_TIME; }
         if (ts > recv_ms + HUB_MAX_FUTURE_MS) { *reason = "ts_in_future"; return HUB_ERR_TIME; }
     }
+    if (out->kind == LP_PROTO_GRID && out->m.grid.count > 0) {
+        /* every value of the stream, not only its first, obeys the future rule */
+        int64_t last = out->m.grid.t0_ms + (int64_t)(out->m.grid.count - 1) * (int64_t)out->m.grid.period_us / 1000;
+        if (last > recv_ms + HUB_MAX_FUTURE_MS) { *reason = "ts_in_future"; return HUB_ERR_TIME; }
+    }
     return LP_OK;
 }

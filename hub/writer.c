@@ -423,6 +423,15 @@ static int on_record(void *ctx, int64_t recv_ms, const char *topic, size_t tlen,
     hub_writer_t *w = ctx;
     hub_msg_t m;
     const char *reason;
+    if (plen == 0) {
+        /* an empty retained status, info or state clears the broker's copy
+         * (docs/protocol.md 2): "no value", neither stored nor an error */
+        char dev[LP_PROTO_DEVICE_ID_MAX + 1];
+        lp_proto_kind_t k;
+        if (lp_proto_topic_parse(topic, tlen, dev, &k) == LP_OK &&
+            (k == LP_PROTO_STATUS || k == LP_PROTO_INFO || k == LP_PROTO_STATE))
+            return 0;
+    }
     lp_status_t st = hub_decode(topic, tlen, payload, plen, recv_ms, &m, &reason);
     if (st != LP_OK) {
         char detail[64] = "";
