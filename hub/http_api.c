@@ -255,7 +255,7 @@ static lp_status_t do_settings(hub_store_t *st, void *ctx)
     jbuf_t j;
     jb_init(&j);
     jb_raw(&j, "{\"price_per_kwh\":");
-    if (price && price->type == JB_NUMBER) jb_fmt(&j, "%.10g", price->number); else jb_raw(&j, "null");
+    if (price && price->type == JB_NUMBER) jb_fmt(&j, "%.10g", price->number == 0 ? 0.0 : price->number); else jb_raw(&j, "null");
     jb_raw(&j, ",\"currency\":");
     jb_str(&j, cur_m && cur_m->type == JB_STRING ? cur_m->text : "EUR");
     jb_raw(&j, "}");
@@ -324,7 +324,7 @@ static int metrics(const api_req_t *r, api_resp_t *out)
     jb_fmt(j, "# HELP lepower_hub_messages_stored_total Messages stored in the database.\n"
               "# TYPE lepower_hub_messages_stored_total counter\nlepower_hub_messages_stored_total %llu\n",
            (unsigned long long)HUB_GET(m->stored));
-    jb_fmt(j, "# HELP lepower_hub_messages_duplicate_total Reports dropped as duplicates of (device, boot, seq).\n"
+    jb_fmt(j, "# HELP lepower_hub_messages_duplicate_total Reports dropped as duplicates of (device, boot, seq, ts).\n"
               "# TYPE lepower_hub_messages_duplicate_total counter\nlepower_hub_messages_duplicate_total %llu\n",
            (unsigned long long)HUB_GET(m->duplicates));
     jb_raw(j, "# HELP lepower_hub_messages_rejected_total Messages rejected, by device and reason.\n"
@@ -575,13 +575,15 @@ lp_status_t hub_http_start(hub_t *h)
         fprintf(stderr, "lepower-hub: --http: '%s' is not an IPv4 address\n", h->cfg.http_addr);
         return HUB_ERR_IO;
     }
-    g_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+    g_daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG,
                                 (uint16_t)h->cfg.http_port, NULL, NULL, handler, h,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h,
                                 MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
-                                /* one thread per connection: idle or half-sent requests are
-                                 * dropped after 30 s so they cannot hold the slots */
+                                /* one thread per connection, poll() rather than select() (no
+                                 * FD_SETSIZE ceiling at 1024 descriptors): idle requests are
+                                 * dropped after 30 s of silence; a client that keeps many
+                                 * connections trickling can still hold every slot (docs/hub.md) */
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                                 MHD_OPTION_END);
