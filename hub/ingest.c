@@ -49,7 +49,11 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     hub_t *h = obj;
     int64_t now = hub_now_ms();
     size_t tlen = strlen(msg->topic);
-    if (ends_with(msg->topic, tlen, "/cmd")) return; /* our own commands */
+    if (ends_with(msg->topic, tlen, "/cmd")) { /* our own commands; a malformed one is counted below */
+        char dev[LP_PROTO_DEVICE_ID_MAX + 1];
+        lp_proto_kind_t k;
+        if (lp_proto_topic_parse(msg->topic, tlen, dev, &k) == LP_OK && k == LP_PROTO_CMD) return;
+    }
     size_t plen = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
     HUB_ADD(h->metrics.received, 1);
     lp_status_t st = hub_journal_append(h->journal, now, msg->topic, tlen, msg->payload, plen);

@@ -18,12 +18,13 @@ now_ms=$(( $(date +%s) * 1000 ))
     echo "T plug-a 1 999998 $((now_ms + 3600000)) 1000 0 0 0"
     echo 'P lepower/Bad_Id/telemetry {"v":1}'
     echo 'X lepower/plug-c/status'
+    echo 'P lepower/plug-e/x/cmd {"v":1}'
     echo "P lepower/plug-d/grid {\"v\":1,\"boot\":1,\"seq\":1,\"t0\":$((now_ms / 1000 + 200)),\"period\":60,\"frequency\":[50,50,50,50,50,50,50,50,50,50]}"
 } > "$TMP/invalid.txt"
 n_spring=$(wc -l < "$TMP/spring.txt"); n_autumn=$(wc -l < "$TMP/autumn.txt")
 feed --id feed-a < "$TMP/spring.txt" && feed --id feed-b < "$TMP/autumn.txt" && feed --id feed-c < "$TMP/invalid.txt" \
-    && ok "published $n_spring + $n_autumn + 6 messages at QoS 1" || nok "publish"
-total=$((n_spring + n_autumn + 6))
+    && ok "published $n_spring + $n_autumn + 7 messages at QoS 1" || nok "publish"
+total=$((n_spring + n_autumn + 7))
 check "hub received and stored all $total messages" wait_stored $total
 
 # ---- storage: exactly once ----
@@ -40,6 +41,7 @@ check "json_syntax rejected for plug-a" grep -q '^lepower_hub_messages_rejected_
 check "missing_key rejected for plug-a" grep -q '^lepower_hub_messages_rejected_total{device="plug-a",reason="missing_key"} 1$' <<< "$m"
 check "report 1 h in the future rejected" grep -q '^lepower_hub_messages_rejected_total{device="plug-a",reason="ts_in_future"} 1$' <<< "$m"
 check "bad topic rejected" grep -q '^lepower_hub_messages_rejected_total{device="",reason="bad_topic"} 1$' <<< "$m"
+check "a malformed topic ending in /cmd counted as a bad topic, not taken for a command" grep -q '^lepower_hub_messages_rejected_total{device="plug-e",reason="bad_topic"} 1$' <<< "$m"
 check "empty retained status of plug-c: no value, not a rejection (protocol 2)" bash -c '! grep -q "device=\"plug-c\"" <<< "$1"' _ "$m"
 check "grid stream whose last value is 12 min ahead rejected" grep -q '^lepower_hub_messages_rejected_total{device="plug-d",reason="ts_in_future"} 1$' <<< "$m"
 check "nothing of it stored" [ "$(sql "SELECT count(*) FROM grid")" = 0 ]
