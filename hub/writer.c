@@ -306,7 +306,8 @@ static void live_telemetry(hub_writer_t *w, const char *dev, const lp_proto_tele
 static void live_raw(hub_writer_t *w, const char *name, const char *dev, const char *payload, size_t len)
 {
     /* the payload is a valid JSON object: "device" first, then its members in
-     * order, except a "device" of its own (a device must not name another) */
+     * order, except a "device" of its own (a device must not name another) and
+     * keys written with escapes */
     jsmn_parser p;
     jsmn_init(&p);
     int nt = jsmn_parse(&p, payload, len, NULL, 0);
@@ -320,7 +321,9 @@ static void live_raw(hub_writer_t *w, const char *name, const char *dev, const c
     jb_raw(&b, "{\"device\":"); jb_str(&b, dev);
     for (int i = 1; i < nt;) {
         const jsmntok_t *k = &t[i], *v = &t[i + 1];
-        int skip = k->end - k->start == 6 && !memcmp(payload + k->start, "device", 6);
+        /* an escaped key could spell "device" too: such keys (never of the protocol) are left out */
+        int skip = (k->end - k->start == 6 && !memcmp(payload + k->start, "device", 6)) ||
+                   memchr(payload + k->start, '\\', (size_t)(k->end - k->start)) != NULL;
         if (!skip) {
             jb_raw(&b, ",");
             jb_rawn(&b, payload + k->start - 1, (size_t)(v->end - k->start + 1) + (v->type == JSMN_STRING ? 1u : 0u));
