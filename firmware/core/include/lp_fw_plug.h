@@ -128,7 +128,7 @@ typedef struct lp_fw_plug {
     char relay_id[LP_PROTO_ID_MAX + 1];
     /* energy (running totals, µWh) */
     uint64_t e_imp_uwh, e_exp_uwh;
-    double e_rem_uwh;              /* cycle-level remainder (fast path) */
+    double e_rem_imp_uwh, e_rem_exp_uwh; /* cycle-level remainders per direction (fast path) */
     uint64_t meter_base_imp, meter_base_exp; /* meter counters correspond to these */
     /* telemetry window accumulation */
     double w_vv, w_ii, w_p, w_q, w_f, w_s;

@@ -514,11 +514,13 @@ void lp_fw_plug_feed_cycle(lp_fw_plug_t *p, const lp_fw_cycle_input_t *c)
     int on = lp_fw_relay_is_on(&p->relay);
     double irms = on ? c->irms_a : 0.0, pw = on ? c->p_w : 0.0, q = on ? c->q_var : 0.0;
     cycle_current(p, irms);
-    /* energy: µWh = W · s · 1e6 / 3600, with the remainder carried (as the meter does) */
+    /* energy: µWh = W · s · 1e6 / 3600, each direction with its own remainder
+     * carried (as the meter does), so no fraction moves between them */
     double e = pw * c->duration_s * (1e6 / 3600.0);
-    double mag = (e < 0.0 ? -e : e) + p->e_rem_uwh;
+    double *rem = e >= 0.0 ? &p->e_rem_imp_uwh : &p->e_rem_exp_uwh;
+    double mag = (e < 0.0 ? -e : e) + *rem;
     uint64_t whole = (uint64_t)mag;
-    p->e_rem_uwh = mag - (double)whole;
+    *rem = mag - (double)whole;
     if (e >= 0.0) p->e_imp_uwh += whole; else p->e_exp_uwh += whole;
     double fs = p->cfg.meter.fe.sample_rate_hz;
     window_add(p, c->duration_s * fs, c->vrms_v, irms, pw, q, c->f_hz, c->vrms_v > 1.0 && c->f_hz > 0.0,
@@ -715,7 +717,7 @@ static lp_status_t execute(lp_fw_plug_t *p, const lp_proto_cmd_t *c, uint32_t *r
         m.event.energy_export_mwh = p->e_exp_uwh / 1000u;
         p->epoch++;
         p->e_imp_uwh = p->e_exp_uwh = 0;
-        p->e_rem_uwh = 0.0;
+        p->e_rem_imp_uwh = p->e_rem_exp_uwh = 0.0;
         lp_fw_plug_resync_meter(p);
         lp_status_t st = save_now(p);
         if (m.event.ts_ms) publish(p, LP_PROTO_EVENT, &m, NULL);
