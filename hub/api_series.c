@@ -145,14 +145,17 @@ int api_series(const api_req_t *r, api_resp_t *out)
 }
 
 /* ---- grid ---- */
-typedef struct { int64_t step; int64_t key; int64_t ts; int32_t f; } gpt_t;
+typedef struct { int64_t step; int64_t key; int32_t f; } gpt_t;
+/* Values one /grid request may hold (raw: 24 MB; rollups: 32 MB): a request
+ * beyond it falls back to rollups when its step allows, else it is a 400. */
+#define GRID_MAX_VALUES 1000000u
 typedef struct { gpt_t *p; size_t n, cap; int64_t from_ms, step_ms; int full; } grid_ctx_t;
 
 static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f)
 {
     grid_ctx_t *g = ctx;
     if (g->n == g->cap) {
-        if (g->cap >= 4000000) { g->full = 1; return 1; }
+        if (g->cap >= GRID_MAX_VALUES) { g->full = 1; return 1; }
         g->cap = g->cap ? g->cap * 2 : 4096;
         gpt_t *np = realloc(g->p, g->cap * sizeof *np);
         if (!np) { g->full = 1; return 1; }
@@ -161,7 +164,6 @@ static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f)
     gpt_t *p = &g->p[g->n++];
     p->step = fdiv(ts_ms, g->step_ms);
     p->key = key;
-    p->ts = ts_ms;
     p->f = f;
     return 0;
 }
@@ -209,7 +211,7 @@ static lp_status_t grid_rollups(hub_store_t *st, int res, int64_t from, int64_t 
             double m = hub_stats_mean(&g->acc[i], HUB_Q_FREQ);
             if (!isfinite(m)) continue;
             if (g->np == g->cap) {
-                if (g->cap >= 4000000) { g->full = 1; break; }
+                if (g->cap >= GRID_MAX_VALUES) { g->full = 1; break; }
                 size_t nc = g->cap ? g->cap * 2 : 1024;
                 gdev_t *np = realloc(g->p, nc * sizeof *np);
                 if (!np) { g->full = 1; break; }
