@@ -42,6 +42,18 @@ static int collect(void *ctx, int64_t recv_ms, const char *topic, size_t tlen, c
     return 0;
 }
 
+/* The journal holds exactly the records "first" and "third"; closes it. */
+static void expect_first_third(hub_journal_t *j)
+{
+    uint64_t pos = 0;
+    got_t g = { 0 };
+    assert_int_equal(hub_journal_read(j, &pos, 100, collect, &g), LP_OK);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.payloads[0], "first");
+    assert_string_equal(g.payloads[1], "third");
+    hub_journal_close(j);
+}
+
 static void test_append_read(void **state)
 {
     (void)state;
@@ -89,13 +101,7 @@ static void test_torn_tail_cut(void **state)
     assert_int_equal((uint64_t)st.st_size, good);
     /* appends continue after the last complete record */
     assert_int_equal(hub_journal_append(j, 3, "lepower/a/telemetry", 19, "third", 5), LP_OK);
-    uint64_t pos = 0;
-    got_t g = { 0 };
-    assert_int_equal(hub_journal_read(j, &pos, 100, collect, &g), LP_OK);
-    assert_int_equal(g.n, 2);
-    assert_string_equal(g.payloads[0], "first");
-    assert_string_equal(g.payloads[1], "third");
-    hub_journal_close(j);
+    expect_first_third(j);
 }
 
 static void test_corrupt_tail_cut(void **state)
@@ -243,13 +249,7 @@ static void test_no_space(void **state)
     assert_int_equal(hub_journal_end(j), end);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     assert_int_equal(hub_journal_append(j, 3, "c", 1, "third", 5), LP_OK);
-    uint64_t pos = 0;
-    got_t g = { 0 };
-    assert_int_equal(hub_journal_read(j, &pos, 100, collect, &g), LP_OK);
-    assert_int_equal(g.n, 2);
-    assert_string_equal(g.payloads[0], "first");
-    assert_string_equal(g.payloads[1], "third");
-    hub_journal_close(j);
+    expect_first_third(j);
 }
 
 int main(void)

@@ -59,6 +59,25 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double lp_rec_median_sort(double *v, size_t m)
+{
+    if (v == NULL || m == 0) return NAN;
+    qsort(v, m, sizeof *v, cmp_double);
+    return v[m / 2];
+}
+
+lp_rec_status_t lp_rec_median_interval(const double *t, size_t n, double *med_s)
+{
+    if (t == NULL || med_s == NULL) return LP_REC_ERR_NULL;
+    if (n < 2) return LP_REC_ERR_EMPTY;
+    double *d = malloc((n - 1) * sizeof *d);
+    if (d == NULL) return LP_REC_ERR_NOMEM;
+    for (size_t k = 1; k < n; k++) d[k - 1] = t[k] - t[k - 1];
+    *med_s = lp_rec_median_sort(d, n - 1);
+    free(d);
+    return LP_REC_OK;
+}
+
 static int rate_ok(double r) { return isfinite(r) && r >= 1.0 && r <= 1e6; }
 
 /* ---- CSV ------------------------------------------------------------------- */
@@ -267,17 +286,11 @@ lp_rec_status_t lp_recording_parse_csv(const char *buf, size_t len, const lp_rec
         }
         /* every interval within ±10 % of the median interval; the first one that is not
          * names its line (the mean would be pulled by a single gap and blame line 3) */
-        double *d = malloc((n - 1) * sizeof *d);
-        if (d == NULL) {
+        double med;
+        if (lp_rec_median_interval(t, n, &med) != LP_REC_OK) {
             st = fail(err, LP_REC_ERR_NOMEM, 0, 0, "out of memory");
             goto out;
         }
-        for (size_t k = 1; k < n; k++) {
-            d[k - 1] = t[k] - t[k - 1];
-        }
-        qsort(d, n - 1, sizeof *d, cmp_double);
-        double med = d[(n - 1) / 2];
-        free(d);
         for (size_t k = 1; k < n; k++) {
             double dk = t[k] - t[k - 1];
             if (fabs(dk - med) > 0.1 * med) {

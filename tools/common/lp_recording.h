@@ -79,4 +79,18 @@ void lp_recording_free(lp_recording_t *r);
 /** Short name of a status. */
 const char *lp_rec_status_str(lp_rec_status_t s);
 
+/**
+ * @brief Median of @p m values (the upper one for an even count): sorts @p v in place.
+ * @param v caller's array, m >= 1 finite values. @return v[m / 2] after sorting; NAN when m is 0.
+ */
+double lp_rec_median_sort(double *v, size_t m);
+
+/**
+ * @brief Median interval of @p n increasing times @p t (s): the spacing a recording or
+ *        trace is sampled at, robust to a few gaps.
+ * @param med_s receives the median of t[k + 1] - t[k], s.
+ * @return LP_REC_OK; LP_REC_ERR_NULL; LP_REC_ERR_EMPTY (n < 2); LP_REC_ERR_NOMEM.
+ */
+lp_rec_status_t lp_rec_median_interval(const double *t, size_t n, double *med_s);
+
 #endif

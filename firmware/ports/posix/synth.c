@@ -1,5 +1,6 @@
 /* synth.c - ADC sample synthesis (see synth.h). */
 #include "synth.h"
+#include "../../../tools/common/lp_recording.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -215,12 +216,6 @@ static int has_sub(const char *s, const char *sub)
 }
 static int has_freq(const char *s) { return has_sub(s, "freq"); }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap)
 {
     static const char *const mon[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -336,7 +331,7 @@ int freq_trace_load(const char *path, freq_trace_t *ft, char *err, size_t errcap
         if (!tmp) goto out;
         for (size_t k = 0; k < ft->n; k++) if (isfinite(ft->v_rel[k]) && ft->v_rel[k] >= 0) tmp[m++] = ft->v_rel[k];
         double med = 0.0;
-        if (m) { qsort(tmp, m, sizeof *tmp, cmp_dbl); med = tmp[m / 2]; }
+        if (m) med = lp_rec_median_sort(tmp, m);
         free(tmp);
         if (!(med > 0.0)) { free(ft->v_rel); ft->v_rel = NULL; }
         else {

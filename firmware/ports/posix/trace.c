@@ -1,5 +1,6 @@
 /* trace.c - power trace reader and lookup (see trace.h). */
 #include "trace.h"
+#include "../../../tools/common/lp_recording.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -7,12 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* days since 1970-01-01 of a civil date (proleptic Gregorian) */
 static long days_from_civil(long y, long m, long d)
@@ -150,13 +145,8 @@ int trace_load(const char *path, trace_t *tr, char *err, size_t errcap)
         if (push(tr, &cap, t, p, q, has_q)) { snprintf(err, errcap, "out of memory"); goto out; }
     }
     if (tr->n < 2) { snprintf(err, errcap, "%s: fewer than 2 samples", path); goto out; }
-    /* median spacing */
-    double *d = malloc((tr->n - 1) * sizeof *d);
-    if (!d) { snprintf(err, errcap, "out of memory"); goto out; }
-    for (size_t k = 0; k + 1 < tr->n; k++) d[k] = tr->t_s[k + 1] - tr->t_s[k];
-    qsort(d, tr->n - 1, sizeof *d, cmp_d);
-    double med = d[(tr->n - 1) / 2];
-    free(d);
+    double med; /* the trace's spacing */
+    if (lp_rec_median_interval(tr->t_s, tr->n, &med) != LP_REC_OK) { snprintf(err, errcap, "out of memory"); goto out; }
     tr->loop_s = tr->t_s[tr->n - 1] - tr->t_s[0] + med;
     rc = 0;
 out:
