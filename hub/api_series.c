@@ -145,13 +145,13 @@ int api_series(const api_req_t *r, api_resp_t *out)
 }
 
 /* ---- grid ---- */
-typedef struct { int64_t step; int64_t key; int32_t f; } gpt_t;
+typedef struct { int64_t step; int64_t key; int32_t f; int32_t from_grid; } gpt_t;
 /* Values one /grid request may hold (raw: 24 MB; rollups: 32 MB): a request
  * beyond it falls back to rollups when its step allows, else it is a 400. */
 #define GRID_MAX_VALUES 1000000u
 typedef struct { gpt_t *p; size_t n, cap; int64_t from_ms, step_ms; int full; } grid_ctx_t;
 
-static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f)
+static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f, int from_grid)
 {
     grid_ctx_t *g = ctx;
     if (g->n == g->cap) {
@@ -165,6 +165,7 @@ static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f)
     p->step = fdiv(ts_ms, g->step_ms);
     p->key = key;
     p->f = f;
+    p->from_grid = from_grid;
     return 0;
 }
 
@@ -173,7 +174,7 @@ static int gcmp(const void *a, const void *b)
     const gpt_t *x = a, *y = b;
     if (x->step != y->step) return x->step < y->step ? -1 : 1;
     if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return 0;
+    return (x->from_grid < y->from_grid) - (x->from_grid > y->from_grid); /* grid-stream values first */
 }
 static int dcmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 
@@ -307,16 +308,21 @@ int api_grid(const api_req_t *r, api_resp_t *out)
         size_t j = i, nplugs = 0;
         double lo = INFINITY, hi = -INFINITY;
         while (j < g.n && g.p[j].step == g.p[i].step) {
-            size_t k = j;
+            /* a plug counts by its grid stream in a step that has some, else by its telemetry */
+            size_t k = j, used = 0;
             double sum = 0;
+            int want = g.p[j].from_grid;
             while (k < g.n && g.p[k].step == g.p[i].step && g.p[k].key == g.p[j].key) {
-                double f = g.p[k].f / 1e6;
-                sum += f;
-                if (f < lo) lo = f;
-                if (f > hi) hi = f;
+                if (g.p[k].from_grid == want) {
+                    double f = g.p[k].f / 1e6;
+                    sum += f;
+                    used++;
+                    if (f < lo) lo = f;
+                    if (f > hi) hi = f;
+                }
                 k++;
             }
-            means[nplugs++] = sum / (double)(k - j);
+            means[nplugs++] = sum / (double)used;
             j = k;
         }
         qsort(means, nplugs, sizeof *means, dcmp);

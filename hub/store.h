@@ -122,9 +122,9 @@ typedef int (*hub_stats_cb)(void *ctx, int64_t t_s, const hub_stats_t *s);
 /** @brief Stats rows with from_s <= t < to_s, in order. */
 lp_status_t hub_store_stats_range(hub_store_t *st, int64_t key, int res_s, int64_t from_s, int64_t to_s, hub_stats_cb cb, void *ctx);
 
-/** Callback for grid values of every device. */
-typedef int (*hub_grid_cb)(void *ctx, int64_t key, int64_t ts_ms, int32_t frequency_uhz);
-/** @brief Grid values (and telemetry frequencies) with from_ms <= ts < to_ms ordered by time. */
+/** Callback for grid values of every device: @p from_grid is 1 for a grid-stream value, 0 for a telemetry frequency. */
+typedef int (*hub_grid_cb)(void *ctx, int64_t key, int64_t ts_ms, int32_t frequency_uhz, int from_grid);
+/** @brief Grid-stream values and telemetry frequencies of every device with from_ms <= ts < to_ms (any order). */
 lp_status_t hub_store_grid(hub_store_t *st, int64_t from_ms, int64_t to_ms, hub_grid_cb cb, void *ctx);
 
 /** @brief Meta text; @return LP_OK, HUB_ERR_NOT_FOUND, LP_ERR_BUFFER_TOO_SMALL. */

@@ -51,10 +51,9 @@ static const char *const SQL[Q_COUNT] = {
     [Q_ST_GET] = "SELECT s FROM stats WHERE dev=?1 AND res=?2 AND t=?3",
     [Q_ST_PUT] = "INSERT OR REPLACE INTO stats(dev,res,t,s) VALUES(?1,?2,?3,?4)",
     [Q_ST_RANGE] = "SELECT t,s FROM stats WHERE dev=?1 AND res=?2 AND t>=?3 AND t<?4 ORDER BY t",
-    [Q_GRID_RANGE] = "SELECT dev,ts_ms,frequency_uhz FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
-                     "UNION ALL SELECT t.dev,t.ts_ms,t.frequency_uhz FROM device d JOIN telemetry t "
-                     "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL "
-                     "AND NOT EXISTS(SELECT 1 FROM grid g WHERE g.dev=d.k AND g.ts_ms>=?1 AND g.ts_ms<?2)",
+    [Q_GRID_RANGE] = "SELECT dev,ts_ms,frequency_uhz,1 FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
+                     "UNION ALL SELECT t.dev,t.ts_ms,t.frequency_uhz,0 FROM device d JOIN telemetry t "
+                     "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL",
     [Q_META_GET] = "SELECT v FROM meta WHERE k=?1",
     [Q_META_SET] = "INSERT OR REPLACE INTO meta(k,v) VALUES(?1,?2)",
 };
@@ -645,7 +644,10 @@ lp_status_t hub_store_grid(hub_store_t *st, int64_t from_ms, int64_t to_ms, hub_
     sqlite3_bind_int64(s, 2, to_ms);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2))) { rc = SQLITE_DONE; break; }
+        if (cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2), sqlite3_column_int(s, 3))) {
+            rc = SQLITE_DONE;
+            break;
+        }
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? LP_OK : dberr(st, "grid range");
