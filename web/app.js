@@ -762,11 +762,13 @@
       const step = nice.find(s => span / 1000 / s <= 720) || 3600;
       try {
         const r = await api(`grid?from=${sec(from)}&to=${sec(to)}&step=${step}`);
-        // the plugs' fast grid stream where it covers the period; else their reports
+        // the hub's answer (grid stream, else reports, per step) when it covers the period; else the device series
         if (r.t.length && Date.parse(r.t[0]) - from < 0.1 * span) {
           const [t, med, mn, mx, plugs] = gaps(step, tsec(r.t), r.median, r.min, r.max, r.plugs);
           last = { t, med, mn, mx, plugs };
-          src.textContent = `Grid stream of up to ${Math.max(...r.plugs)} plugs, one point per ${step} s.`;
+          src.textContent = `Median of up to ${Math.max(...r.plugs)} plugs, one point per ${step} s: ` + (r.source === 'raw'
+            ? 'their fast grid stream where they send it, else their reports.'
+            : `the ${r.source === '1h' ? 'hourly' : 'minute'} rollups of their reports.`);
         } else {
           last = await fromDevices(from, to);
           src.textContent = `From the plugs' reports (${Math.max(0, ...last.plugs.filter(fin))} plugs). ` + (r.t.length
