@@ -630,6 +630,9 @@ int main(int argc, char **argv)
             double behind = (double)(wall_now_ms() - A.start_ms) / 1000.0;
             if (e >= behind) { /* caught up: real time from here */
                 catching = 0;
+                /* a cycle-level step may end up to one cycle past the wall clock: wait
+                 * it out, so that no report is stamped after the instant it is sent */
+                if (e > behind) usleep((useconds_t)((e - behind) * 1e6));
                 r0 = real_now();
                 e0 = e;
                 A.speed = 1.0;
