@@ -34,6 +34,18 @@ int api_range(const api_req_t *r, api_resp_t *out, int64_t *from_ms, int64_t *to
 /** @brief Zone from ?tz= or the hub's default; cached, never freed. NULL after api_error(400). */
 const hub_tz_t *api_tz(const api_req_t *r, api_resp_t *out);
 
+/** Memory that query buffers of all requests may hold at once (series steps, grid values). */
+#define API_QUERY_BUDGET_BYTES ((size_t)128 << 20)
+/**
+ * @brief Reserve @p bytes of ::API_QUERY_BUDGET_BYTES for this request's buffers, waiting
+ *        up to 10 s for other requests to give theirs back (a request larger than the whole
+ *        budget waits for all of it). Thread-safe.
+ * @return the bytes reserved (give them back with api_budget_give()), or 0 after api_error(503).
+ */
+size_t api_budget_take(api_resp_t *out, size_t bytes);
+/** @brief Give back what api_budget_take() reserved. */
+void api_budget_give(size_t reserved);
+
 int api_energy(const api_req_t *r, api_resp_t *out);
 int api_profile(const api_req_t *r, api_resp_t *out);
 int api_series(const api_req_t *r, api_resp_t *out);

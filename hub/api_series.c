@@ -72,8 +72,10 @@ int api_series(const api_req_t *r, api_resp_t *out)
     hub_device_t d;
     lp_status_t rs = hub_store_device_get(st, r->device, &d);
     if (rs != LP_OK) { hub_pool_put(r->h->pool, st); return api_error(out, rs == HUB_ERR_NOT_FOUND ? 404 : 500, rs == HUB_ERR_NOT_FOUND ? "no such device" : "database error"); }
+    size_t budget = api_budget_take(out, c.n * sizeof *c.acc);
+    if (!budget) { hub_pool_put(r->h->pool, st); return 0; }
     c.acc = malloc(c.n * sizeof *c.acc);
-    if (!c.acc) { hub_pool_put(r->h->pool, st); return api_error(out, 500, "out of memory"); }
+    if (!c.acc) { hub_pool_put(r->h->pool, st); api_budget_give(budget); return api_error(out, 500, "out of memory"); }
     for (size_t i = 0; i < c.n; i++) hub_stats_clear(&c.acc[i]);
     /* rollups when the step is a whole number of them */
     int res = step % 3600 == 0 ? 3600 : step % 60 == 0 ? 60 : 0;
@@ -87,7 +89,7 @@ int api_series(const api_req_t *r, api_resp_t *out)
         if (rs == LP_OK) rs = hub_store_telemetry(st, d.key, c.from_ms, c.to_ms - 1, raw_cb, &c);
     }
     hub_pool_put(r->h->pool, st);
-    if (rs != LP_OK) { free(c.acc); return api_error(out, 500, "database error"); }
+    if (rs != LP_OK) { free(c.acc); api_budget_give(budget); return api_error(out, 500, "database error"); }
     jbuf_t *j = &out->body;
     if (csv) {
         out->content_type = "text/csv; charset=utf-8";
@@ -140,6 +142,7 @@ int api_series(const api_req_t *r, api_resp_t *out)
         jb_raw(j, "}");
     }
     free(c.acc);
+    api_budget_give(budget);
     out->status = 200;
     return 0;
 }
@@ -260,22 +263,37 @@ int api_grid(const api_req_t *r, api_resp_t *out)
     hub_store_t *st = hub_pool_get(r->h->pool);
     if (!st) return api_error(out, 503, "database unavailable");
     lp_status_t rs = LP_OK;
-    if (raw) {
-        rs = hub_store_grid(st, from, to, grid_cb, &g);
-        if (rs == LP_OK && g.full && res) { free(g.p); memset(&g, 0, sizeof g); g.step_ms = step * 1000; raw = 0; }
-    }
+    size_t budget = 0;
     groll_t gr;
     memset(&gr, 0, sizeof gr);
-    if (!raw) {
+    if (raw) { /* count before collecting: too many values go to the rollups (or a 400) at once */
+        uint64_t nv = 0;
+        rs = hub_store_grid_count(st, from, to, (uint64_t)GRID_MAX_VALUES + 1u, &nv);
+        if (rs == LP_OK && nv > GRID_MAX_VALUES) {
+            if (res) raw = 0;
+            else g.full = 1;
+        } else if (rs == LP_OK && !(budget = api_budget_take(out, (size_t)nv * sizeof(gpt_t) * 2u))) {
+            hub_pool_put(r->h->pool, st);
+            return 0;
+        }
+        if (rs == LP_OK && raw && !g.full) rs = hub_store_grid(st, from, to, grid_cb, &g);
+    }
+    if (rs == LP_OK && !raw) {
         gr.step_ms = step * 1000;
         gr.first = fdiv(from, gr.step_ms);
         gr.n = (size_t)(fdiv(to - 1, gr.step_ms) - gr.first + 1);
+        /* one device's steps, and at most GRID_MAX_VALUES plug-steps */
+        if (!(budget = api_budget_take(out, gr.n * sizeof(hub_stats_t) + (size_t)GRID_MAX_VALUES * sizeof(gdev_t)))) {
+            hub_pool_put(r->h->pool, st);
+            return 0;
+        }
         rs = grid_rollups(st, res, from, to, &gr);
     }
     hub_pool_put(r->h->pool, st);
-    if (rs != LP_OK) { free(g.p); free(gr.p); return api_error(out, 500, "database error"); }
+    if (rs != LP_OK) { free(g.p); free(gr.p); api_budget_give(budget); return api_error(out, 500, "database error"); }
     if (g.full || gr.full) {
         free(g.p); free(gr.p);
+        api_budget_give(budget);
         return api_error(out, 400, res ? "range holds too many values: use a larger step or a shorter range"
                                        : "range holds too many values: use a step in whole minutes (rollups) or a shorter range");
     }
@@ -349,6 +367,7 @@ int api_grid(const api_req_t *r, api_resp_t *out)
     jb_free(&t); jb_free(&med); jb_free(&mn); jb_free(&mx); jb_free(&np);
     free(means);
     free(g.p);
+    api_budget_give(budget);
     out->status = 200;
     return 0;
 }

@@ -75,6 +75,38 @@ const hub_tz_t *api_tz(const api_req_t *r, api_resp_t *out)
     return tz;
 }
 
+/* ---- query memory budget ---- */
+static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t budget_cv = PTHREAD_COND_INITIALIZER;
+static size_t budget_used;
+
+size_t api_budget_take(api_resp_t *out, size_t bytes)
+{
+    if (bytes == 0) bytes = 1;
+    if (bytes > API_QUERY_BUDGET_BYTES) bytes = API_QUERY_BUDGET_BYTES;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&budget_mu);
+    int late = 0;
+    while (budget_used + bytes > API_QUERY_BUDGET_BYTES && !late)
+        late = pthread_cond_timedwait(&budget_cv, &budget_mu, &until) != 0;
+    int ok = budget_used + bytes <= API_QUERY_BUDGET_BYTES;
+    if (ok) budget_used += bytes;
+    pthread_mutex_unlock(&budget_mu);
+    if (!ok) { api_error(out, 503, "busy: too many large queries at once, retry"); return 0; }
+    return bytes;
+}
+
+void api_budget_give(size_t reserved)
+{
+    if (!reserved) return;
+    pthread_mutex_lock(&budget_mu);
+    budget_used -= reserved;
+    pthread_cond_broadcast(&budget_cv);
+    pthread_mutex_unlock(&budget_mu);
+}
+
 /* ---- devices ---- */
 static int device_online(const hub_device_t *d, int64_t now)
 {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -90,6 +91,13 @@ lp_status_t hub_journal_open(const char *path, hub_journal_t **out)
     *out = NULL;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) { fprintf(stderr, "lepower-hub: journal %s: %s\n", path, strerror(errno)); return HUB_ERR_IO; }
+    /* one hub per journal (and so per database): a second would append at its
+     * own idea of the end */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "lepower-hub: journal %s is in use by another lepower-hub (%s)\n", path, strerror(errno));
+        close(fd);
+        return HUB_ERR_IO;
+    }
     hub_journal_t *j = calloc(1, sizeof *j);
     if (!j) { close(fd); return HUB_ERR_IO; }
     j->fd = fd;

@@ -33,7 +33,11 @@ typedef struct hub_journal hub_journal_t;
 /** Largest topic + payload accepted in one record, bytes. */
 #define HUB_JOURNAL_MAX_BODY 65536u
 
-/** @brief Open or create @p path, cutting a torn tail. @return LP_OK, LP_ERR_NULL, HUB_ERR_IO. */
+/**
+ * @brief Open or create @p path, cutting a torn tail, and lock it (flock, exclusive) for this
+ *        process: a second hub on the same journal is refused.
+ * @return LP_OK, LP_ERR_NULL, HUB_ERR_IO (cannot open, or locked by another process).
+ */
 lp_status_t hub_journal_open(const char *path, hub_journal_t **out);
 void hub_journal_close(hub_journal_t *j);
 /** @brief Append one message. @return LP_OK, LP_ERR_RANGE (too large), HUB_ERR_IO. */

@@ -126,6 +126,8 @@ lp_status_t hub_store_stats_range(hub_store_t *st, int64_t key, int res_s, int64
 typedef int (*hub_grid_cb)(void *ctx, int64_t key, int64_t ts_ms, int32_t frequency_uhz, int from_grid);
 /** @brief Grid-stream values and telemetry frequencies of every device with from_ms <= ts < to_ms (any order). */
 lp_status_t hub_store_grid(hub_store_t *st, int64_t from_ms, int64_t to_ms, hub_grid_cb cb, void *ctx);
+/** @brief How many values hub_store_grid() would pass, counting at most @p limit. @return LP_OK, LP_ERR_NULL, HUB_ERR_DB. */
+lp_status_t hub_store_grid_count(hub_store_t *st, int64_t from_ms, int64_t to_ms, uint64_t limit, uint64_t *n);
 
 /** @brief Meta text; @return LP_OK, HUB_ERR_NOT_FOUND, LP_ERR_BUFFER_TOO_SMALL. */
 lp_status_t hub_store_meta_get(hub_store_t *st, const char *k, char *buf, size_t cap);

@@ -15,7 +15,7 @@ enum {
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
     Q_DEV_KEY, Q_DEV_INS, Q_DEV_GET, Q_DEV_LIST, Q_DEV_SAVE, Q_DEV_PATCH,
     Q_TEL_INS, Q_GRID_INS, Q_REP_INS, Q_NB_BEFORE, Q_NB_AFTER, Q_COUNTERS, Q_TEL_RANGE,
-    Q_EN_GET, Q_EN_PUT, Q_EN_RANGE, Q_ENH_PUT, Q_ENH_RANGE, Q_ST_GET, Q_ST_PUT, Q_ST_RANGE, Q_GRID_RANGE,
+    Q_EN_GET, Q_EN_PUT, Q_EN_RANGE, Q_ENH_PUT, Q_ENH_RANGE, Q_ST_GET, Q_ST_PUT, Q_ST_RANGE, Q_GRID_RANGE, Q_GRID_COUNT,
     Q_META_GET, Q_META_SET, Q_COUNT
 };
 
@@ -54,6 +54,9 @@ static const char *const SQL[Q_COUNT] = {
     [Q_GRID_RANGE] = "SELECT dev,ts_ms,frequency_uhz,1 FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
                      "UNION ALL SELECT t.dev,t.ts_ms,t.frequency_uhz,0 FROM device d JOIN telemetry t "
                      "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL",
+    [Q_GRID_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
+                     "UNION ALL SELECT 1 FROM device d JOIN telemetry t "
+                     "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL LIMIT ?3)",
     [Q_META_GET] = "SELECT v FROM meta WHERE k=?1",
     [Q_META_SET] = "INSERT OR REPLACE INTO meta(k,v) VALUES(?1,?2)",
 };
@@ -651,6 +654,20 @@ lp_status_t hub_store_grid(hub_store_t *st, int64_t from_ms, int64_t to_ms, hub_
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? LP_OK : dberr(st, "grid range");
+}
+
+lp_status_t hub_store_grid_count(hub_store_t *st, int64_t from_ms, int64_t to_ms, uint64_t limit, uint64_t *n)
+{
+    if (!st || !n) return LP_ERR_NULL;
+    sqlite3_stmt *s = q(st, Q_GRID_COUNT);
+    if (!s) return HUB_ERR_DB;
+    sqlite3_bind_int64(s, 1, from_ms);
+    sqlite3_bind_int64(s, 2, to_ms);
+    sqlite3_bind_int64(s, 3, limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)limit);
+    int rc = sqlite3_step(s);
+    *n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? LP_OK : dberr(st, "grid count");
 }
 
 lp_status_t hub_store_meta_get(hub_store_t *st, const char *k, char *buf, size_t cap)

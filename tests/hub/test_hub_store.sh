@@ -52,6 +52,14 @@ for _ in $(seq 100); do
     [ "$(curl -s "$API/metrics" | awk '/^lepower_hub_messages_(stored|duplicate)_total /{n+=$2} END{print n+0}')" -ge 6 ] && break
     sleep 0.05
 done
+# a second hub on the same database (and journal) is refused
+P2=$(free_port)
+"$HUB" --broker 127.0.0.1:$MQ_PORT --db "$DB" --http 127.0.0.1:$P2 --client-id second > "$TMP/hub2.log" 2>&1 &
+H2=$!; PIDS+=("$H2")
+for _ in $(seq 100); do kill -0 "$H2" 2>/dev/null || break; sleep 0.05; done
+wait "$H2"; rc2=$?
+check "a second hub on the same database exits (status $rc2) naming the lock" \
+    bash -c "[ $rc2 != 0 ] && grep -q 'in use by another lepower-hub' '$TMP/hub2.log'"
 m=$(curl -s "$API/metrics")
 check "two redeliveries counted as duplicates" grep -q '^lepower_hub_messages_duplicate_total 2$' <<< "$m"
 e=$(curl -s "$API/api/v1/energy?group=device&bucket=day&from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=UTC" | jq -r '.series[]|select(.key=="key-1")|.values[0]')
