@@ -319,8 +319,9 @@ static void live_raw(hub_writer_t *w, const char *name, const char *dev, const c
     jbuf_t b;
     jb_init(&b);
     jb_raw(&b, "{\"device\":"); jb_str(&b, dev);
-    for (int i = 1; i < nt;) {
+    for (int i = 1; i + 1 < nt;) {
         const jsmntok_t *k = &t[i], *v = &t[i + 1];
+        if (k->type != JSMN_STRING) break; /* cannot happen after lib/proto's checks */
         /* an escaped key could spell "device" too: such keys (never of the protocol) are left out */
         int skip = (k->end - k->start == 6 && !memcmp(payload + k->start, "device", 6)) ||
                    memchr(payload + k->start, '\\', (size_t)(k->end - k->start)) != NULL;
