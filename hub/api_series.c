@@ -152,7 +152,7 @@ typedef struct { int64_t step; int64_t key; int32_t f; int32_t from_grid; } gpt_
 /* Values one /grid request may hold (raw: 24 MB; rollups: 32 MB): a request
  * beyond it falls back to rollups when its step allows, else it is a 400. */
 #define GRID_MAX_VALUES 1000000u
-typedef struct { gpt_t *p; size_t n, cap; int64_t from_ms, step_ms; int full; } grid_ctx_t;
+typedef struct { gpt_t *p; size_t n, cap; int64_t step_ms; int full; } grid_ctx_t;
 
 static int grid_cb(void *ctx, int64_t key, int64_t ts_ms, int32_t f, int from_grid)
 {
@@ -179,14 +179,16 @@ static int gcmp(const void *a, const void *b)
     if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return (x->from_grid < y->from_grid) - (x->from_grid > y->from_grid); /* grid-stream values first */
 }
-static int dcmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
+
+/* One plug in one step: its mean frequency and its extremes, Hz. Both paths
+ * (raw values, rollups) reduce to these; the answer is made from them. */
+typedef struct { int64_t step; double mean, lo, hi; } gdev_t;
 
 /* Rollup path: per device and step, the merged minute or hour statistics of
  * its telemetry frequency (kept forever), for ranges the raw values no longer
  * cover or that hold too many of them. */
-typedef struct { int64_t step; double mean, lo, hi; } gdev_t;
 typedef struct {
-    int64_t from_ms, step_ms, first; size_t n;
+    int64_t step_ms, first; size_t n;
     hub_stats_t *acc;         /* one device's steps */
     gdev_t *p; size_t np, cap; int full;
 } groll_t;
@@ -238,6 +240,31 @@ static int gdcmp(const void *a, const void *b)
     return x->mean < y->mean ? -1 : x->mean > y->mean;
 }
 
+/* Raw path: the values sorted by (step, plug, grid stream first) to one record
+ * per plug and step; a plug counts by its grid stream in a step that has
+ * some, else by its telemetry. Returns 0, or -1 out of memory. */
+static int raw_to_plugs(const grid_ctx_t *g, groll_t *gr)
+{
+    gr->p = malloc((g->n + 1) * sizeof *gr->p);
+    if (!gr->p) return -1;
+    gr->np = 0;
+    for (size_t j = 0, k; j < g->n; j = k) {
+        size_t used = 0;
+        double sum = 0, lo = INFINITY, hi = -INFINITY;
+        int want = g->p[j].from_grid;
+        for (k = j; k < g->n && g->p[k].step == g->p[j].step && g->p[k].key == g->p[j].key; k++) {
+            if (g->p[k].from_grid != want) continue;
+            double f = g->p[k].f / 1e6;
+            sum += f;
+            used++;
+            if (f < lo) lo = f;
+            if (f > hi) hi = f;
+        }
+        gr->p[gr->np++] = (gdev_t){ g->p[j].step, sum / (double)used, lo, hi };
+    }
+    return 0;
+}
+
 int api_grid(const api_req_t *r, api_resp_t *out)
 {
     grid_ctx_t g;
@@ -272,7 +299,7 @@ int api_grid(const api_req_t *r, api_resp_t *out)
         if (rs == LP_OK && nv > GRID_MAX_VALUES) {
             if (res) raw = 0;
             else g.full = 1;
-        } else if (rs == LP_OK && !(budget = api_budget_take(out, (size_t)nv * sizeof(gpt_t) * 2u))) {
+        } else if (rs == LP_OK && !(budget = api_budget_take(out, (size_t)nv * (2u * sizeof(gpt_t) + sizeof(gdev_t))))) {
             hub_pool_put(r->h->pool, st);
             return 0;
         }
@@ -297,63 +324,32 @@ int api_grid(const api_req_t *r, api_resp_t *out)
         return api_error(out, 400, res ? "range holds too many values: use a larger step or a shorter range"
                                        : "range holds too many values: use a step in whole minutes (rollups) or a shorter range");
     }
+    if (raw) {
+        qsort(g.p, g.n, sizeof *g.p, gcmp);
+        int oom = raw_to_plugs(&g, &gr);
+        free(g.p);
+        if (oom) { api_budget_give(budget); return api_error(out, 500, "out of memory"); }
+    }
+    /* per step: the median of the plugs' means, the extremes, the number of plugs */
+    qsort(gr.p, gr.np, sizeof *gr.p, gdcmp);
     jbuf_t t, med, mn, mx, np;
     jb_init(&t); jb_init(&med); jb_init(&mn); jb_init(&mx); jb_init(&np);
-    if (!raw) {
-        qsort(gr.p, gr.np, sizeof *gr.p, gdcmp);
-        for (size_t i = 0, j; i < gr.np; i = j) {
-            double lo = INFINITY, hi = -INFINITY;
-            for (j = i; j < gr.np && gr.p[j].step == gr.p[i].step; j++) {
-                if (gr.p[j].lo < lo) lo = gr.p[j].lo;
-                if (gr.p[j].hi > hi) hi = gr.p[j].hi;
-            }
-            size_t k = j - i;
-            double m = k % 2 ? gr.p[i + k / 2].mean : (gr.p[i + k / 2 - 1].mean + gr.p[i + k / 2].mean) / 2;
-            const char *sep = i == 0 ? "" : ",";
-            jb_raw(&t, sep); jb_time(&t, gr.p[i].step * gr.step_ms);
-            jb_raw(&med, sep); jb_num(&med, m, 6);
-            jb_raw(&mn, sep); jb_num(&mn, lo, 6);
-            jb_raw(&mx, sep); jb_num(&mx, hi, 6);
-            jb_fmt(&np, "%s%zu", sep, k);
-        }
-        free(gr.p);
-    }
-    if (raw) qsort(g.p, g.n, sizeof *g.p, gcmp);
-    double *means = malloc((g.n + 1) * sizeof *means);
-    size_t i = 0;
-    int firstp = 1;
-    while (means && i < g.n) {
-        size_t j = i, nplugs = 0;
+    for (size_t i = 0, j; i < gr.np; i = j) {
         double lo = INFINITY, hi = -INFINITY;
-        while (j < g.n && g.p[j].step == g.p[i].step) {
-            /* a plug counts by its grid stream in a step that has some, else by its telemetry */
-            size_t k = j, used = 0;
-            double sum = 0;
-            int want = g.p[j].from_grid;
-            while (k < g.n && g.p[k].step == g.p[i].step && g.p[k].key == g.p[j].key) {
-                if (g.p[k].from_grid == want) {
-                    double f = g.p[k].f / 1e6;
-                    sum += f;
-                    used++;
-                    if (f < lo) lo = f;
-                    if (f > hi) hi = f;
-                }
-                k++;
-            }
-            means[nplugs++] = sum / (double)used;
-            j = k;
+        for (j = i; j < gr.np && gr.p[j].step == gr.p[i].step; j++) {
+            if (gr.p[j].lo < lo) lo = gr.p[j].lo;
+            if (gr.p[j].hi > hi) hi = gr.p[j].hi;
         }
-        qsort(means, nplugs, sizeof *means, dcmp);
-        double m = nplugs % 2 ? means[nplugs / 2] : (means[nplugs / 2 - 1] + means[nplugs / 2]) / 2;
-        const char *sep = firstp ? "" : ",";
-        firstp = 0;
-        jb_raw(&t, sep); jb_time(&t, g.p[i].step * g.step_ms);
+        size_t k = j - i;
+        double m = k % 2 ? gr.p[i + k / 2].mean : (gr.p[i + k / 2 - 1].mean + gr.p[i + k / 2].mean) / 2;
+        const char *sep = i == 0 ? "" : ",";
+        jb_raw(&t, sep); jb_time(&t, gr.p[i].step * step * 1000);
         jb_raw(&med, sep); jb_num(&med, m, 6);
         jb_raw(&mn, sep); jb_num(&mn, lo, 6);
         jb_raw(&mx, sep); jb_num(&mx, hi, 6);
-        jb_fmt(&np, "%s%zu", sep, nplugs);
-        i = j;
+        jb_fmt(&np, "%s%zu", sep, k);
     }
+    free(gr.p);
     jbuf_t *o = &out->body;
     jb_fmt(o, "{\"unit\":\"Hz\",\"step\":%lld,\"source\":\"%s\",\"from\":", (long long)step,
            raw ? "raw" : res == 3600 ? "1h" : "1m");
@@ -365,8 +361,6 @@ int api_grid(const api_req_t *r, api_resp_t *out)
     jb_raw(o, "],\"plugs\":["); if (np.s) jb_raw(o, np.s);
     jb_raw(o, "]}");
     jb_free(&t); jb_free(&med); jb_free(&mn); jb_free(&mx); jb_free(&np);
-    free(means);
-    free(g.p);
     api_budget_give(budget);
     out->status = 200;
     return 0;

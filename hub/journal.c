@@ -118,11 +118,11 @@ lp_status_t hub_journal_open(const char *path, hub_journal_t **out)
     }
     /* past the last record: zeros reserved for appends, or a torn record */
     off_t size = lseek(fd, 0, SEEK_END);
-    uint64_t torn = 0;
+    int torn = 0;
     for (uint64_t at = pos; at < (uint64_t)size && !torn;) {
         ssize_t n = pread(fd, j->rbuf, j->rcap, (off_t)at);
         if (n <= 0) break;
-        for (ssize_t i = 0; i < n; i++) if (j->rbuf[i]) { torn = at + (uint64_t)i + 1; break; }
+        for (ssize_t i = 0; i < n && !torn; i++) torn = j->rbuf[i] != 0;
         at += (uint64_t)n;
     }
     if (torn) fprintf(stderr, "lepower-hub: journal: cutting a torn record at byte %llu\n", (unsigned long long)pos);

@@ -19,6 +19,20 @@ enum {
     Q_META_GET, Q_META_SET, Q_COUNT
 };
 
+/* The grid-stream values and telemetry frequencies of every device in [?1, ?2):
+ * one definition for the query and its count. */
+#define GRID_VALUES(grid_cols, tel_cols)                                                      \
+    "SELECT " grid_cols " FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "                              \
+    "UNION ALL SELECT " tel_cols " FROM device d JOIN telemetry t "                             \
+    "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL"
+
+/* Columns and key of the telemetry table (the schema and the migration of older files). */
+#define TELEMETRY_TABLE(name)                                                                  \
+    name "(dev INTEGER NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"                  \
+    " ts_ms INTEGER NOT NULL, power_mw INTEGER NOT NULL, voltage_mv INTEGER, current_ua INTEGER, frequency_uhz INTEGER," \
+    " pf_milli INTEGER, import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, epoch INTEGER NOT NULL," \
+    " PRIMARY KEY(dev,ts_ms,boot,seq)) WITHOUT ROWID;"
+
 static const char *const SQL[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
@@ -51,12 +65,8 @@ static const char *const SQL[Q_COUNT] = {
     [Q_ST_GET] = "SELECT s FROM stats WHERE dev=?1 AND res=?2 AND t=?3",
     [Q_ST_PUT] = "INSERT OR REPLACE INTO stats(dev,res,t,s) VALUES(?1,?2,?3,?4)",
     [Q_ST_RANGE] = "SELECT t,s FROM stats WHERE dev=?1 AND res=?2 AND t>=?3 AND t<?4 ORDER BY t",
-    [Q_GRID_RANGE] = "SELECT dev,ts_ms,frequency_uhz,1 FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
-                     "UNION ALL SELECT t.dev,t.ts_ms,t.frequency_uhz,0 FROM device d JOIN telemetry t "
-                     "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL",
-    [Q_GRID_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM grid WHERE ts_ms>=?1 AND ts_ms<?2 "
-                     "UNION ALL SELECT 1 FROM device d JOIN telemetry t "
-                     "ON t.dev=d.k AND t.ts_ms>=?1 AND t.ts_ms<?2 WHERE t.frequency_uhz IS NOT NULL LIMIT ?3)",
+    [Q_GRID_RANGE] = GRID_VALUES("dev,ts_ms,frequency_uhz,1", "t.dev,t.ts_ms,t.frequency_uhz,0"),
+    [Q_GRID_COUNT] = "SELECT count(*) FROM (" GRID_VALUES("1", "1") " LIMIT ?3)",
     [Q_META_GET] = "SELECT v FROM meta WHERE k=?1",
     [Q_META_SET] = "INSERT OR REPLACE INTO meta(k,v) VALUES(?1,?2)",
 };
@@ -80,10 +90,7 @@ static lp_status_t migrate(sqlite3 *db)
     if (old_tel) {
         fprintf(stderr, "lepower-hub: moving the telemetry table to the (device, ts, boot, seq) key...\n");
         if (sqlite3_exec(db,
-                         "CREATE TABLE telemetry_v2(dev INTEGER NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
-                         " ts_ms INTEGER NOT NULL, power_mw INTEGER NOT NULL, voltage_mv INTEGER, current_ua INTEGER, frequency_uhz INTEGER,"
-                         " pf_milli INTEGER, import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, epoch INTEGER NOT NULL,"
-                         " PRIMARY KEY(dev,ts_ms,boot,seq)) WITHOUT ROWID;"
+                         "CREATE TABLE " TELEMETRY_TABLE("telemetry_v2")
                          "INSERT INTO telemetry_v2(dev,boot,seq,ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli,import_mwh,export_mwh,epoch)"
                          " SELECT dev,boot,seq,ts_ms,power_mw,voltage_mv,current_ua,frequency_uhz,pf_milli,import_mwh,export_mwh,epoch"
                          " FROM telemetry ORDER BY dev,ts_ms,boot,seq;"
@@ -103,10 +110,7 @@ static const char SCHEMA[] =
     " online INTEGER NOT NULL DEFAULT -1, has_tel INTEGER NOT NULL DEFAULT 0, power_mw INTEGER, voltage_mv INTEGER,"
     " current_ua INTEGER, frequency_uhz INTEGER, pf_milli INTEGER, import_mwh INTEGER, export_mwh INTEGER, epoch INTEGER,"
     " relay INTEGER NOT NULL DEFAULT -1);"
-    "CREATE TABLE IF NOT EXISTS telemetry(dev INTEGER NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    " ts_ms INTEGER NOT NULL, power_mw INTEGER NOT NULL, voltage_mv INTEGER, current_ua INTEGER, frequency_uhz INTEGER,"
-    " pf_milli INTEGER, import_mwh INTEGER NOT NULL, export_mwh INTEGER NOT NULL, epoch INTEGER NOT NULL,"
-    " PRIMARY KEY(dev,ts_ms,boot,seq)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS " TELEMETRY_TABLE("telemetry")
     "CREATE TABLE IF NOT EXISTS grid(dev INTEGER NOT NULL, ts_ms INTEGER NOT NULL, frequency_uhz INTEGER NOT NULL,"
     " PRIMARY KEY(dev,ts_ms)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS grid_time ON grid(ts_ms);"

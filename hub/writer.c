@@ -616,16 +616,23 @@ void hub_writer_stop(hub_t *h)
     h->writer = NULL;
 }
 
-lp_status_t hub_writer_exec(hub_t *h, lp_status_t (*fn)(hub_store_t *, void *), void *ctx)
+/* @p fn in one transaction on the writer's connection; the caller holds w->mu. */
+static lp_status_t exec_locked(hub_writer_t *w, lp_status_t (*fn)(hub_store_t *, void *), void *ctx)
 {
-    hub_writer_t *w = h->writer;
-    pthread_mutex_lock(&w->mu);
     lp_status_t r = hub_store_begin(w->st);
     if (r == LP_OK) {
         r = fn(w->st, ctx);
         if (r == LP_OK) r = hub_store_commit(w->st);
         if (r != LP_OK) hub_store_rollback(w->st);
     }
+    return r;
+}
+
+lp_status_t hub_writer_exec(hub_t *h, lp_status_t (*fn)(hub_store_t *, void *), void *ctx)
+{
+    hub_writer_t *w = h->writer;
+    pthread_mutex_lock(&w->mu);
+    lp_status_t r = exec_locked(w, fn, ctx);
     pthread_mutex_unlock(&w->mu);
     return r;
 }
@@ -644,16 +651,13 @@ static void forget_locked(hub_writer_t *w, const char *device)
     }
 }
 
+static lp_status_t do_delete(hub_store_t *st, void *ctx) { return hub_store_device_delete(st, ctx); }
+
 lp_status_t hub_writer_delete_device(hub_t *h, const char *device)
 {
     hub_writer_t *w = h->writer;
     pthread_mutex_lock(&w->mu);
-    lp_status_t r = hub_store_begin(w->st);
-    if (r == LP_OK) {
-        r = hub_store_device_delete(w->st, device);
-        if (r == LP_OK) r = hub_store_commit(w->st);
-        if (r != LP_OK) hub_store_rollback(w->st);
-    }
+    lp_status_t r = exec_locked(w, do_delete, (void *)device);
     /* under the same lock as ingest: no batch can use the deleted row's key */
     if (r == LP_OK) forget_locked(w, device);
     pthread_mutex_unlock(&w->mu);
